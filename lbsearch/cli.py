@@ -1,0 +1,275 @@
+"""The `lbsearch` command: parse arguments, build options, call the library, render.
+
+Exit status as grep: 0 when something matched, 1 when nothing did, 2 on error.
+Every error is one line on stderr. Heavy modules (Whoosh, Rich) are imported
+inside the commands that need them, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typer.exceptions import TyperException
+
+EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Search Vietnamese trade-union news articles from the terminal.",
+)
+
+
+class CliError(Exception):
+    """A problem to report as one line, exit status 2."""
+
+    status = 2
+
+
+class Interrupted(CliError):
+    """Ctrl-C: a clean stop with a message, status 130 as shells expect."""
+
+    status = 130
+
+
+def _default_index() -> Path:
+    return Path(os.environ.get("LBSEARCH_INDEX") or "index")
+
+
+def _default_corpus() -> Path:
+    return Path(os.environ.get("LBSEARCH_CORPUS") or "seeds")
+
+
+IndexOption = typer.Option(None, "--index", help="Index folder [default: ./index or $LBSEARCH_INDEX].")
+
+
+def _stderr():
+    from . import render
+
+    return render.console(sys.stderr)
+
+
+def _warn(message: str) -> None:
+    from rich.text import Text
+
+    from .text import printable
+
+    _stderr().print(Text(f"lbsearch: warning: {printable(message)}"))
+
+
+def _build(corpus: Path, index_dir: Path, rebuild: bool = False):
+    """Run the indexer with a progress bar on a terminal, warnings on stderr."""
+    from . import index
+
+    try:
+        return _run_indexer(index, corpus, index_dir, rebuild)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: the index keeps its last complete state") from None
+
+
+def _run_indexer(index, corpus: Path, index_dir: Path, rebuild: bool):
+    err = _stderr()
+    if not sys.stderr.isatty():
+        return index.update_index(corpus, index_dir, rebuild=rebuild, on_warning=_warn)
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("indexing", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        def on_warning(message: str) -> None:
+            from rich.text import Text
+
+            from .text import printable
+
+            progress.console.print(Text(f"lbsearch: warning: {printable(message)}"))
+
+        return index.update_index(
+            corpus, index_dir, rebuild=rebuild, on_warning=on_warning, on_progress=on_progress
+        )
+
+
+def _report_line(report, corpus: Path, index_dir: Path) -> str:
+    counts = ", ".join(
+        f"{getattr(report, name)} {name}"
+        for name in ("added", "updated", "removed", "unchanged", "skipped")
+    )
+    rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
+    return f"indexed {corpus} into {index_dir}: {counts}{rebuilt}"
+
+
+@app.command("index")
+def index_command(
+    corpus: Optional[Path] = typer.Argument(
+        None, help="Folder of .txt/.md articles [default: ./seeds or $LBSEARCH_CORPUS]."
+    ),
+    index_dir: Optional[Path] = IndexOption,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Read every file again and replace the index."),
+) -> int:
+    """Build or update the index: only changed files are read again.
+
+    Example: lbsearch index ~/articles --index ~/.cache/lbsearch
+    """
+    corpus = corpus or _default_corpus()
+    index_dir = index_dir or _default_index()
+    report = _build(corpus, index_dir, rebuild)
+    from rich.text import Text
+
+    from . import render
+
+    render.console().print(Text(_report_line(report, corpus, index_dir)))
+    return EXIT_MATCH
+
+
+def _open_or_build(index_dir: Path, corpus: Path):
+    """The index; built from the corpus first (said on stderr) when there is none yet."""
+    from . import index
+
+    if not index.index_exists(index_dir) and corpus.is_dir():
+        _stderr().print(f"lbsearch: no index at {index_dir} yet: building it from {corpus}", markup=False)
+        report = _build(corpus, index_dir)
+        _stderr().print(_report_line(report, corpus, index_dir), markup=False)
+    return index.open_index(index_dir)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help='Words, "quoted phrases", OR, NOT or -word.'),
+    limit: int = typer.Option(10, "-n", "--limit", help="Show at most this many hits."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on or after: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY."),
+    until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on or before (same formats)."),
+    district: List[str] = typer.Option([], "--district", help="Only articles about this Hanoi district; repeat for any of several."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
+    index_dir: Optional[Path] = IndexOption,
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus to build from when there is no index yet."),
+) -> int:
+    """Ranked search, accents optional.
+
+    Example: lbsearch search "quy che phoi hop" --district "Long Biên" --since 2022
+    """
+    from . import dates, places, render
+    from .query import SearchOptions
+    from .query import search as run_search
+
+    if as_json and as_jsonl:
+        raise CliError("choose one of --json and --jsonl")
+    options = SearchOptions(
+        query=query,
+        limit=limit,
+        since=dates.parse_user_date(since)[0] if since else None,
+        until=dates.parse_user_date(until)[1] if until else None,
+        districts=[places.resolve_district(name) for name in district],
+        sort=sort,
+    )
+    ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
+    result = run_search(ix, options)
+    if result.undated_excluded:
+        _stderr().print(
+            f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter",
+            markup=False,
+        )
+    if as_json:
+        render.write_json(render.search_document(result), sys.stdout.buffer)
+    elif as_jsonl:
+        render.write_jsonl(result, sys.stdout.buffer)
+    else:
+        render.print_hits(render.console(), result)
+        _stderr().print(render.summary(result), markup=False, style="dim")
+    sys.stdout.flush()
+    return EXIT_MATCH if result.total else EXIT_NO_MATCH
+
+
+@app.command()
+def show(
+    article_id: str = typer.Argument(..., metavar="ID", help="The article id, as search prints it."),
+    as_json: bool = typer.Option(False, "--json", help="The record as JSON."),
+    index_dir: Optional[Path] = IndexOption,
+) -> int:
+    """Print one article: title, date, districts, path and the cleaned body.
+
+    Example: lbsearch show 000_de9231ce01b27642
+    """
+    from . import index, render
+    from .query import get_article
+
+    record = get_article(index.open_index(index_dir or _default_index()), article_id)
+    if record is None:
+        _stderr().print(f"lbsearch: no article with id {article_id!r}", markup=False)
+        return EXIT_NO_MATCH
+    if as_json:
+        render.write_json(record, sys.stdout.buffer)
+    else:
+        render.print_article(render.console(), record)
+    return EXIT_MATCH
+
+
+@app.command()
+def stats(
+    as_json: bool = typer.Option(False, "--json", help="The figures as JSON."),
+    index_dir: Optional[Path] = IndexOption,
+) -> int:
+    """Count the indexed articles: in all, per year, per district, and with no date.
+
+    Example: lbsearch stats --json | jq .per_district
+    """
+    from . import index, render
+    from .query import corpus_stats
+
+    figures = corpus_stats(index.open_index(index_dir or _default_index()))
+    if as_json:
+        render.write_json(figures, sys.stdout.buffer)
+    else:
+        render.print_stats(render.console(), figures)
+    return EXIT_MATCH
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from .corpus import CorpusError
+    from .dates import DateInputError
+    from .index import IndexError_
+    from .places import UnknownDistrictError
+    from .query import QueryError
+
+    return (CliError, CorpusError, DateInputError, IndexError_, UnknownDistrictError, QueryError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the command and turns every failure into one line and a status."""
+    command = typer.main.get_command(app)
+    try:
+        status = command.main(args=argv, prog_name="lbsearch", standalone_mode=False)
+    except typer.Exit as done:  # --help and friends
+        status = done.exit_code
+    except typer.Abort:
+        _error("interrupted")
+        status = 130
+    except TyperException as err:  # usage errors: unknown option, bad value, missing argument
+        _error(err.format_message())
+        status = EXIT_ERROR
+    except Exception as err:
+        if not isinstance(err, _user_errors()):
+            raise
+        _error(str(err))
+        status = getattr(err, "status", EXIT_ERROR)
+    return status if isinstance(status, int) else EXIT_MATCH
+
+
+def _error(message: str) -> None:
+    from .text import printable
+
+    sys.stderr.write(f"lbsearch: error: {printable(' '.join(message.split()))}\n")
+    sys.stderr.flush()
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,306 @@
+"""The Whoosh index: schema, version check, opening, and incremental updates from a corpus.
+
+This module never prints. It reports through callbacks (warnings, progress) and
+returns an IndexReport; the CLI decides what the user sees.
+
+Beside Whoosh's own files the index folder holds ``lbsearch.json``, which names
+the schema version, the Whoosh version and the corpus. It is read before Whoosh
+unpickles anything, so an index of another version is rebuilt or refused, never
+misread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import whoosh
+import whoosh.index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.writing import CLEAR
+
+from . import corpus, dates
+from .analysis import folding_analyzer
+from .extract import Article, SkipFile, extract, read_text, article_id_for
+from .places import district_key
+
+SCHEMA_VERSION = 1
+META_FILE = "lbsearch.json"
+WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
+WRITE_LOCK_WAIT_SECONDS = 10.0
+
+
+class IndexError_(Exception):
+    """Base of the index problems the CLI turns into one line and exit status 2."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexIncompatible(IndexError_):
+    pass
+
+
+class IndexDamaged(IndexError_):
+    pass
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+def make_schema() -> Schema:
+    folded = folding_analyzer()
+    return Schema(
+        key=ID(unique=True, stored=True, sortable=True),  # corpus-relative path
+        fingerprint=ID(sortable=True),  # "mtime_ns:size:sha1" of the file indexed
+        id=ID(stored=True),
+        path=STORED,
+        title=TEXT(analyzer=folded, stored=True),
+        body=TEXT(analyzer=folded, stored=True),
+        date=STORED,
+        date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
+        date_source=STORED,
+        districts=KEYWORD(commas=True, scorable=False),  # folded keys: "long-bien"
+        district_names=STORED,
+    )
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    refreshed: int = 0  # touched but unchanged files whose fingerprint was renewed
+    rebuilt: bool = False
+    reason: str | None = None  # why a full rebuild happened
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.refreshed or self.rebuilt)
+
+
+def _meta_path(index_dir: Path) -> Path:
+    return index_dir / META_FILE
+
+
+def _expected_meta() -> dict:
+    return {
+        "format": "lbsearch-index",
+        "schema_version": SCHEMA_VERSION,
+        "whoosh": WHOOSH_VERSION,
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+    }
+
+
+def read_meta(index_dir: Path) -> dict | None:
+    try:
+        return json.loads(_meta_path(index_dir).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise IndexDamaged(f"index metadata {_meta_path(index_dir)} is unreadable ({err})") from None
+
+
+def _write_meta(index_dir: Path, corpus_root: Path) -> None:
+    meta = {**_expected_meta(), "corpus": str(corpus_root)}
+    tmp = _meta_path(index_dir).with_suffix(".json.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(meta, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, _meta_path(index_dir))
+
+
+def incompatibility(meta: dict | None) -> str | None:
+    """Why an index with this metadata cannot be read, or None when it can."""
+    if meta is None:
+        return "it has no lbsearch metadata"
+    expected = _expected_meta()
+    for key, label in (("format", "format"), ("schema_version", "schema version"),
+                       ("whoosh", "Whoosh version"), ("python", "Python version")):
+        if meta.get(key) != expected[key]:
+            return f"it was written with {label} {meta.get(key)!r}, this lbsearch uses {expected[key]!r}"
+    return None
+
+
+def index_exists(index_dir: Path) -> bool:
+    return _meta_path(index_dir).exists() or whoosh.index.exists_in(str(index_dir))
+
+
+def open_index(index_dir: Path):
+    """The Whoosh index at index_dir, checked; IndexMissing/IndexIncompatible/IndexDamaged otherwise."""
+    if not index_exists(index_dir):
+        raise IndexMissing(f"no index at {index_dir}: run `lbsearch index` first")
+    problem = incompatibility(read_meta(index_dir))
+    if problem:
+        raise IndexIncompatible(
+            f"the index at {index_dir} cannot be used: {problem}; run `lbsearch index --rebuild`"
+        )
+    try:
+        return whoosh.index.open_dir(str(index_dir))
+    except Exception as err:  # Whoosh raises anything from EOFError to pickle errors here
+        raise IndexDamaged(
+            f"the index at {index_dir} is damaged ({type(err).__name__}: {err}); "
+            "run `lbsearch index --rebuild`"
+        ) from None
+
+
+def _check_writable_folder(index_dir: Path) -> None:
+    """Refuse to write into a folder that holds something other than an lbsearch index."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise IndexError_(f"{index_dir} exists and is not a folder")
+    if index_exists(index_dir):
+        return
+    if any(p.name not in (".gitignore", ".gitkeep") for p in index_dir.iterdir()):
+        raise IndexError_(
+            f"{index_dir} is not empty and holds no lbsearch index: choose another --index folder"
+        )
+
+
+def _create(index_dir: Path):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _meta_path(index_dir).unlink(missing_ok=True)
+    return whoosh.index.create_in(str(index_dir), make_schema())
+
+
+def _fingerprint(stat: os.stat_result, data_hash: str) -> str:
+    return f"{stat.st_mtime_ns}:{stat.st_size}:{data_hash}"
+
+
+def _document(article: Article, key: str, fingerprint: str) -> dict:
+    return {
+        "key": key,
+        "fingerprint": fingerprint,
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "body": article.body,
+        "date": article.date.isoformat() if article.date else None,
+        "date_num": dates.date_number(article.date),
+        "date_source": article.date_source,
+        "districts": ",".join(district_key(n) for n in article.districts),
+        "district_names": list(article.districts),
+    }
+
+
+def update_index(
+    corpus_root: Path,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    on_warning: Callable[[str], None] = lambda message: None,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> IndexReport:
+    """Bring the index at index_dir up to date with the corpus; return what changed.
+
+    Only files whose size, modification time or content changed are read again;
+    articles whose files are gone are removed. With rebuild, or when the index is
+    of another version, every file is read and the old index is replaced whole at
+    the commit.
+    """
+    report = IndexReport()
+    files = corpus.list_files(corpus_root, on_warning)
+    _check_writable_folder(index_dir)
+
+    ix = None
+    if index_exists(index_dir):
+        problem = incompatibility(read_meta(index_dir))
+        if problem:
+            report.reason = problem
+        else:
+            try:
+                ix = whoosh.index.open_dir(str(index_dir))
+            except Exception as err:
+                report.reason = f"the old index was unreadable ({type(err).__name__})"
+    if ix is None:
+        ix = _create(index_dir)
+        report.rebuilt = True
+    elif rebuild:
+        report.rebuilt, report.reason = True, "--rebuild was asked for"
+
+    known: dict[str, str] = {} if report.rebuilt else _indexed_fingerprints(ix)
+    try:
+        writer = ix.writer(timeout=WRITE_LOCK_WAIT_SECONDS, delay=0.25, limitmb=128)
+    except whoosh.index.LockError:
+        raise IndexBusy(
+            f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
+        ) from None
+    try:
+        seen_ids: dict[str, str] = {}
+        for done, item in enumerate(files, 1):
+            key = item.relative.as_posix()
+            _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warning)
+            on_progress(done, len(files))
+        for key in sorted(set(known) - {f.relative.as_posix() for f in files}):
+            writer.delete_by_term("key", key)
+            report.removed += 1
+        if report.changed:
+            writer.commit(mergetype=CLEAR if report.rebuilt else None)
+            _write_meta(index_dir, corpus_root)
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    return report
+
+
+def _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warning) -> None:
+    old = known.get(key)
+    try:
+        stat = item.path.stat()
+    except OSError as err:
+        on_warning(f"{item.path}: cannot read: {err.strerror}")
+        report.skipped += 1
+        if old is not None:
+            known.pop(key)  # removed with the files that are gone
+        return
+    if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
+        report.unchanged += 1
+        return
+    try:
+        text = read_text(item.path)
+        data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        article = extract(text, article_id_for(item.relative), str(corpus_root / item.relative))
+    except SkipFile as skip:
+        on_warning(f"{item.path}: {skip}: skipped")
+        report.skipped += 1
+        if old is not None:
+            known.pop(key)
+        return
+    if article.id in seen_ids:
+        on_warning(f"{item.path}: same id {article.id!r} as {seen_ids[article.id]}: skipped")
+        report.skipped += 1
+        return
+    seen_ids[article.id] = key
+    writer.update_document(**_document(article, key, _fingerprint(stat, data_hash)))
+    if old is None:
+        report.added += 1
+    elif old.rsplit(":", 1)[1] == data_hash:
+        report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
+        report.refreshed += 1
+    else:
+        report.updated += 1
+
+
+def _indexed_fingerprints(ix) -> dict[str, str]:
+    """key -> fingerprint of every live document, read from columns (no stored fields)."""
+    with ix.reader() as reader:
+        keys = reader.column_reader("key")
+        prints = reader.column_reader("fingerprint")
+        return {_text(keys[n]): _text(prints[n]) for n in reader.all_doc_ids()}
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -1,0 +1,123 @@
+"""Hanoi's district-level units: finding them in article text and resolving names users type.
+
+The gazetteer (data/hanoi_districts.json) lists the 30 units as they stood until
+30 June 2025. Articles written after that speak of "xã Gia Lâm" or "phường Long
+Biên": the same names, so they are found the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .text import exact, fold, syllables
+
+# Words users put before a name: "quận Long Biên", "huyện Gia Lâm", "tx Sơn Tây".
+_QUALIFIER_RE = re.compile(
+    r"^(?:quận|quan|q\.|huyện|huyen|h\.|thị xã|thi xa|tx\.?|xã|xa|phường|phuong|p\.)\s*",
+    re.IGNORECASE,
+)
+# A mention followed by another province ("thị xã Hoàng Mai, tỉnh Nghệ An") is not Hanoi's.
+_OTHER_PROVINCE_RE = re.compile(r"^\s*[,(-]?\s*(?:tỉnh|tinh)\s+(?!Hà Nội)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class District:
+    name: str  # canonical spelling with diacritics: "Ứng Hòa"
+    kind: str  # quận, huyện or thị xã (before July 2025)
+    key: str  # folded slug stored in the index: "ung-hoa"
+
+    @property
+    def exact_syllables(self) -> tuple[str, ...]:
+        return tuple(exact(s) for s in self.name.split())
+
+    @property
+    def folded_syllables(self) -> tuple[str, ...]:
+        return tuple(fold(s) for s in self.name.split())
+
+
+class UnknownDistrictError(ValueError):
+    """A district name that is not one of Hanoi's; the message suggests the closest."""
+
+
+def district_key(name: str) -> str:
+    """The folded slug of a district name, as stored in the index: "Ứng Hòa" -> "ung-hoa"."""
+    return "-".join(fold(s.group()) for s in syllables(name))
+
+
+@lru_cache(maxsize=1)
+def districts() -> tuple[District, ...]:
+    data = json.loads(
+        resources.files("lbsearch").joinpath("data/hanoi_districts.json").read_text("utf-8")
+    )
+    return tuple(
+        District(entry["name"], entry["kind"], district_key(entry["name"]))
+        for entry in data["districts"]
+    )
+
+
+@lru_cache(maxsize=1)
+def _by_first_syllable() -> dict[str, list[District]]:
+    index: dict[str, list[District]] = {}
+    for district in districts():
+        index.setdefault(district.folded_syllables[0], []).append(district)
+    return index
+
+
+def by_key(key: str) -> District | None:
+    return next((d for d in districts() if d.key == key), None)
+
+
+def find_districts(text: str) -> list[District]:
+    """The districts named in clean text, in order of first mention.
+
+    A name counts when its syllables stand together, capitalised, spelled with
+    the same accents (any tone placement) or written entirely without accents.
+    """
+    words = list(syllables(text))
+    found: list[District] = []
+    for i, word in enumerate(words):
+        for district in _by_first_syllable().get(fold(word.group()), ()):
+            if district in found:
+                continue
+            end = i + len(district.exact_syllables)
+            if end > len(words):
+                continue
+            span = words[i:end]
+            if _spells(span, district, text) and not _OTHER_PROVINCE_RE.match(
+                text[span[-1].end() : span[-1].end() + 40]
+            ):
+                found.append(district)
+    return found
+
+
+def _spells(span: list[re.Match[str]], district: District, text: str) -> bool:
+    for k, word in enumerate(span):
+        written = word.group()
+        if not written[0].isupper():
+            return False
+        if k and text[span[k - 1].end() : word.start()] != " ":
+            return False
+        if written.isascii():
+            if fold(written) != district.folded_syllables[k]:
+                return False
+        elif exact(written) != district.exact_syllables[k]:
+            return False
+    return True
+
+
+def resolve_district(typed: str) -> District:
+    """The district a user means: any case, with or without accents or "quận"/"huyện"."""
+    name = _QUALIFIER_RE.sub("", " ".join(typed.split()))
+    key = district_key(name)
+    district = by_key(key)
+    if district:
+        return district
+    close = difflib.get_close_matches(key, [d.key for d in districts()], n=3, cutoff=0.6)
+    hint = ", ".join(by_key(k).name for k in close)  # type: ignore[union-attr]
+    suggestion = f"; did you mean {hint}?" if hint else "; `lbsearch stats` lists the districts"
+    raise UnknownDistrictError(f"unknown Hanoi district {typed!r}{suggestion}")

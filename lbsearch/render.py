@@ -1,0 +1,103 @@
+"""Everything the user sees: Rich output for terminals, JSON and JSON Lines for pipes.
+
+The only module that imports Rich. Text from the corpus goes into rich.text.Text
+objects (never into markup strings) after printable() has turned control
+characters into spaces, so a title holding "[bold]" or an escape sequence is
+shown literally and cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .query import Hit, SearchResult
+from .text import printable
+
+HIGHLIGHT_STYLE = "bold yellow"
+
+
+def console(stream: IO[str] | None = None) -> Console:
+    """A console that never interprets markup, emoji codes or 'highlights' numbers by itself.
+
+    Rich leaves out colour and escape codes when the stream is not a terminal,
+    and honours NO_COLOR.
+    """
+    return Console(
+        file=stream or sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True
+    )
+
+
+def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Text:
+    rich_text = Text(printable(text), style=base_style)
+    for start, end in spans:
+        rich_text.stylize(HIGHLIGHT_STYLE, start, end)
+    return rich_text
+
+
+def _meta_line(date: str | None, districts: list[str], article_id: str) -> Text:
+    parts = [date or "no date", ", ".join(districts) if districts else "", article_id]
+    return Text(printable(" · ".join(p for p in parts if p)), style="dim")
+
+
+def print_hits(out: Console, result: SearchResult) -> None:
+    for rank, hit in enumerate(result.hits, 1):
+        title = Text(f"{rank}. ", style="bold")
+        title.append_text(_highlighted(hit.title, hit.title_highlights, "bold"))
+        out.print(title)
+        out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id)))
+        out.print(Text("   ").append_text(_highlighted(hit.snippet, hit.highlights)))
+        out.print()
+
+
+def summary(result: SearchResult) -> str:
+    shown = len(result.hits)
+    noun = "match" if result.total == 1 else "matches"
+    line = f"{result.total} {noun}" + (f", showing {shown}" if shown < result.total else "")
+    if result.undated_excluded:
+        line += f"; {result.undated_excluded} more with no known date left out by the date filter"
+    return line
+
+
+def hit_record(hit: Hit) -> dict:
+    return asdict(hit)
+
+
+def search_document(result: SearchResult) -> dict:
+    return {"query": result.query, "total": result.total, "hits": [hit_record(h) for h in result.hits]}
+
+
+def write_json(document, stream: IO[bytes]) -> None:
+    """UTF-8 JSON, not \\u-escaped, one document and a newline."""
+    stream.write(json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+
+
+def write_jsonl(result: SearchResult, stream: IO[bytes]) -> None:
+    for hit in result.hits:
+        stream.write(json.dumps(hit_record(hit), ensure_ascii=False).encode("utf-8") + b"\n")
+
+
+def print_article(out: Console, record: dict) -> None:
+    out.print(Text(printable(record["title"]), style="bold"))
+    out.print(_meta_line(record["date"], record["districts"], record["id"]))
+    out.print(Text(printable(record["path"]), style="dim"))
+    out.print()
+    for paragraph in record["body"].split("\n"):
+        out.print(Text(printable(paragraph)))
+        out.print()
+
+
+def print_stats(out: Console, stats: dict) -> None:
+    out.print(Text(f"{stats['articles']} articles, {stats['undated']} with no known date"))
+    for heading, key in (("year", "per_year"), ("district", "per_district")):
+        table = Table(heading, "articles", box=None, pad_edge=False)
+        for name, count in stats[key].items():
+            table.add_row(Text(printable(str(name))), str(count))
+        out.print()
+        out.print(table)

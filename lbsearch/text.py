@@ -1,0 +1,92 @@
+"""Pure text functions for Vietnamese: cleaning, canonical tone placement, folding.
+
+Everything here maps ``str -> str`` (or yields syllables) and knows nothing about
+files, pages or indexes. Extraction, analysis and querying all go through these
+functions so that the index and the query see the same text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator
+
+from unidecode import unidecode
+
+# Invisible characters seen in scraped pages. They become spaces, never nothing:
+# deleting U+200B would glue "đoàn\u200bLao" into one word.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2007\u202f\u180e"
+# Look-alikes that NFC does not merge: eth and African D used for Đ.
+_LOOKALIKES = {"\u00d0": "\u0110", "\u0189": "\u0110", "\u00f0": "\u0111", "\u0256": "\u0111"}
+_CLEAN_TABLE = str.maketrans(
+    {**{ch: " " for ch in _INVISIBLE}, **_LOOKALIKES, "\t": " ", "\u2028": "\n", "\u2029": "\n"}
+)
+
+# A syllable: letters and digits, plus combining marks that NFC could not compose.
+SYLLABLE_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+
+
+def clean(text: str) -> str:
+    """NFC, LF line ends, look-alikes mapped, invisible and control characters as spaces."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_CLEAN_TABLE)
+    if not text.isprintable():
+        text = "".join(
+            ch if ch == "\n" or not _is_control(ch) else " " for ch in text
+        )
+    return text
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: every control or format character becomes a space."""
+    if text.isprintable():
+        return text
+    return "".join(" " if _is_control(ch) else ch for ch in text)
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
+def canonical_tones(syllable: str) -> str:
+    """Put the tone mark where old-style spelling puts it: hoà -> hòa, thuỷ -> thủy, khoẻ -> khỏe.
+
+    Only the open pairs oa, oe, uy (no final consonant) have two spellings; "qu"
+    is a consonant, so quý is left alone. Input and output are NFC.
+    """
+    decomposed = unicodedata.normalize("NFD", syllable)
+    if decomposed[-1:] not in _TONE_MARKS:
+        return syllable
+    tone = decomposed[-1]
+    bare = decomposed[:-1]
+    lowered = bare.lower()
+    if len(lowered) >= 2 and lowered[-2:] in ("oa", "oe", "uy"):
+        if lowered[-2:] == "uy" and lowered[-3:-2] == "q":
+            return syllable
+        return unicodedata.normalize("NFC", bare[:-1] + tone + bare[-1])
+    return syllable
+
+
+@lru_cache(maxsize=200_000)
+def fold(syllable: str) -> str:
+    """Accent-free lower-case ASCII form of one syllable: "Đường" -> "duong"."""
+    return unidecode(syllable.lower()).replace(" ", "").lower()
+
+
+@lru_cache(maxsize=200_000)
+def exact(syllable: str) -> str:
+    """Lower-case syllable with canonical tone placement, accents kept: "HOÀ" -> "hòa"."""
+    return canonical_tones(syllable.lower())
+
+
+def fold_text(text: str) -> str:
+    """Fold a whole string syllable by syllable, joined by single spaces."""
+    return " ".join(fold(m.group()) for m in SYLLABLE_RE.finditer(clean(text)))
+
+
+def syllables(text: str) -> Iterator[re.Match[str]]:
+    """The syllables of already-clean text, as regex matches carrying their offsets."""
+    return SYLLABLE_RE.finditer(text)
