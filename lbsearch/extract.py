@@ -75,6 +75,12 @@ def decode(data: bytes) -> str:
         return clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
+    # A damaged UTF-8 file (a cut-off last character, a few bad bytes) is still UTF-8:
+    # read as Windows-1258 it would become mojibake in every line.
+    lenient = data.decode("utf-8-sig", errors="replace")
+    damaged = lenient.count("\ufffd")
+    if sum(1 for ch in lenient if ord(ch) > 0x7F) >= 5 * damaged:
+        return clean(lenient.replace("\ufffd", " "))
     try:
         # cp1258 puts tone marks in separate combining bytes; clean() composes them (NFC).
         return clean(data.decode("cp1258"))

@@ -262,9 +262,7 @@ def _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warni
         stat = item.path.stat()
     except OSError as err:
         on_warning(f"{item.path}: cannot read: {err.strerror}")
-        report.skipped += 1
-        if old is not None:
-            known.pop(key)  # removed with the files that are gone
+        _skip(key, known, writer, report)
         return
     if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
         report.unchanged += 1
@@ -275,9 +273,7 @@ def _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warni
         article = extract(text, article_id_for(item.relative), str(corpus_root / item.relative))
     except SkipFile as skip:
         on_warning(f"{item.path}: {skip}: skipped")
-        report.skipped += 1
-        if old is not None:
-            known.pop(key)
+        _skip(key, known, writer, report)
         return
     if article.id in seen_ids:
         on_warning(f"{item.path}: same id {article.id!r} as {seen_ids[article.id]}: skipped")
@@ -292,6 +288,14 @@ def _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warni
         report.refreshed += 1
     else:
         report.updated += 1
+
+
+def _skip(key: str, known: dict[str, str], writer, report: IndexReport) -> None:
+    """A file that cannot be read now: its old article, if any, leaves the index."""
+    report.skipped += 1
+    if known.pop(key, None) is not None:
+        writer.delete_by_term("key", key)
+        report.removed += 1
 
 
 def _indexed_fingerprints(ix) -> dict[str, str]:

@@ -183,7 +183,7 @@ def search(ix, options: SearchOptions) -> SearchResult:
         undated = None
         if options.has_date_filter:
             undated_filter = [f for f in _filters(options, dated=False)] + [
-                wq.NumericRange("date_num", 0, 0)
+                wq.Term("date_num", 0)  # NumericRange(0, 0) reads 0 as "open" and matches all
             ]
             undated = len(searcher.search(parsed.whoosh(), filter=wq.And(undated_filter), limit=1))
     return SearchResult(options.query, total, hits, undated)
@@ -232,7 +232,7 @@ def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
         score=round(score, 4),
         snippet=snippet,
         highlights=highlights,
-        title_highlights=match_spans(stored["title"], clauses)[0],
+        title_highlights=match_spans(stored["title"], _with_whole_query(clauses))[0],
     )
 
 
@@ -265,9 +265,7 @@ def make_snippet(body: str, clauses: list[Clause]) -> tuple[str, list[list[int]]
     then the most distinct query terms; then the most matches. Returns the
     snippet and the [start, end) offsets of its matches.
     """
-    whole = _whole_query_clause(clauses)
-    candidates = clauses + [whole] if whole else clauses
-    spans, owners = match_spans(body, candidates)
+    spans, owners = match_spans(body, _with_whole_query(clauses))
     if not spans:
         return _cut(body, 0, SNIPPET_CHARS, [])
     # Windows open at a match of the whole query when there is one, else at any match.
@@ -284,11 +282,12 @@ def make_snippet(body: str, clauses: list[Clause]) -> tuple[str, list[list[int]]
     return _cut(body, start, start + SNIPPET_CHARS, window)
 
 
-def _whole_query_clause(clauses: list[Clause]) -> Clause | None:
-    """Several one-syllable words typed together ("quy che phoi hop") as one phrase to look for."""
+def _with_whole_query(clauses: list[Clause]) -> list[Clause]:
+    """The clauses, plus several one-syllable words typed together ("quy che phoi hop")
+    as one more clause: the phrase to prefer and to highlight whole."""
     if len(clauses) < 2 or any(len(c.syllables) != 1 for c in clauses):
-        return None
-    return Clause(tuple(c.syllables[0] for c in clauses))
+        return clauses
+    return clauses + [Clause(tuple(c.syllables[0] for c in clauses))]
 
 
 def _cut(body: str, start: int, end: int, spans: list[list[int]]) -> tuple[str, list[list[int]]]:

@@ -1,0 +1,73 @@
+"""Shared fixtures: the real seeds, variants of them, an index built once, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lbsearch.cli import main
+from lbsearch.index import open_index, update_index
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def seed_text(stem: str) -> str:
+    return (SEEDS / f"{stem}.txt").read_text("utf-8")
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 bytes: letters with their vowel marks, then a separate tone byte."""
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in parts if c in TONE_MARKS)
+        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS)) + tones)
+    return "".join(out).encode("cp1258")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory):
+    """An index of the real seeds, built once for the read-only tests."""
+    folder = tmp_path_factory.mktemp("seed-index")
+    update_index(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_ix(seed_index):
+    return open_index(seed_index)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A writable copy of the seeds."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsysbinary, monkeypatch):
+    """Run `lbsearch ARGS` in-process; returns status, stdout and stderr as text."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> Run:
+        status = main(list(args))
+        captured = capsysbinary.readouterr()
+        return Run(status, captured.out.decode("utf-8"), captured.err.decode("utf-8"))
+
+    return run

@@ -1,0 +1,136 @@
+"""From scraped pages to articles, on the five real seeds and hostile variants of them."""
+
+import codecs
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from lbsearch.extract import SkipFile, decode, extract, load
+from lbsearch.text import fold_text
+
+from .conftest import SEED_FILES, SEEDS, seed_text, to_cp1258
+
+
+def article(stem: str):
+    return load(SEEDS / f"{stem}.txt", Path(f"{stem}.txt"), f"seeds/{stem}.txt")
+
+
+EXPECTED = {
+    "000_de9231ce01b27642": (
+        "LĐLĐ quận Long Biên và LĐLĐ huyện Gia Lâm ký Quy chế phối hợp hoạt động",
+        None, None, ["Long Biên", "Gia Lâm"],
+    ),
+    "001_6ae812ba00bba860": (
+        "Phối hợp lãnh đạo, chỉ đạo hoạt động Công đoàn trong tình hình mới",
+        "2022-05-31", "text", ["Đống Đa", "Hoàn Kiếm", "Hai Bà Trưng", "Long Biên", "Hoàng Mai"],
+    ),
+    "002_3030d9cee70eb42f": (
+        "LĐLĐ quận Long Biên tiếp tục đổi mới hoạt động",
+        None, None, ["Long Biên", "Hoàn Kiếm", "Đống Đa", "Hai Bà Trưng", "Ba Đình", "Hoàng Mai"],
+    ),
+    "003_b5d277c22c92321f": (
+        "LĐLĐ Nghệ An và LĐLĐ TP Hà Nội ký kết chương trình phối hợp công tác",
+        "2022-05-20", "byline", [],
+    ),
+    "004_c22b981af91ee202": (
+        "Gia Lâm: Tập trung xây dựng tổ chức Công đoàn vững mạnh", None, None, ["Gia Lâm"],
+    ),
+}
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED))
+def test_seed_title_date_and_districts(stem):
+    title, iso, source, districts = EXPECTED[stem]
+    got = article(stem)
+    assert got.id == stem
+    assert got.title == title
+    assert (got.date.isoformat() if got.date else None) == iso
+    assert got.date_source == source
+    assert got.districts == districts
+
+
+# Words that stand only in each seed's furniture: related lists, teasers, run-together headlines.
+FURNITURE_ONLY = {
+    "000_de9231ce01b27642": ["Tô Lâm", "camera giám sát", "Mỹ Đức", "Infographic", "laodongthudo"],
+    "001_6ae812ba00bba860": ["Cầu Giấy", "870 đoàn viên", "iHanoi", "Tiktoker", "Phiên bản di động", "-->"],
+    "002_3030d9cee70eb42f": ["100 triệu đồng", "Cán đích", "VNeID", "Sơn Tây", "Ứng Hoà", "B.Duy"],
+    "003_b5d277c22c92321f": ["Bắc Đẩu", "Covid", "MICCO", "Long An", "17:40"],
+    "004_c22b981af91ee202": ["được thành lập và đi vào hoạt động", "Thanh Trì", "Yên Nghĩa", "Selta", "|"],
+}
+
+
+@pytest.mark.parametrize("stem", sorted(FURNITURE_ONLY))
+def test_furniture_is_not_part_of_the_article(stem):
+    got = article(stem)
+    text = f" {fold_text(got.title + ' ' + got.body)} "
+    for phrase in FURNITURE_ONLY[stem]:
+        assert phrase in seed_text(stem), "the phrase must really be in the page"
+        if any(ch.isalnum() for ch in phrase):
+            assert f" {fold_text(phrase)} " not in text, phrase
+        else:
+            assert phrase not in got.body, phrase
+
+
+def test_article_text_next_to_furniture_is_kept():
+    assert "Lixil" in article("004_c22b981af91ee202").body  # a caption in table pipes
+    assert "Quang cảnh hội nghị." in article("000_de9231ce01b27642").body
+    assert article("001_6ae812ba00bba860").body.startswith("(LĐTĐ) Chiều 31/5")
+    assert article("003_b5d277c22c92321f").body.endswith("giai đoạn 2022-2027.")
+
+
+def test_dates_in_related_lists_are_not_the_article_date():
+    # 004 has no byline and its related list is full of 12/2025 dates
+    assert "05/12/2025" in seed_text("004_c22b981af91ee202")
+    assert article("004_c22b981af91ee202").date is None
+
+
+def test_lead_day_month_without_a_certain_year_gives_no_date():
+    page = "Tiêu đề\nChiều 31/5, hội nghị đã diễn ra. Kế hoạch ngày 28/7/2021 được nhắc lại.\n"
+    assert extract(page, "x", "x").date is None  # 2022 is never named: not certain
+    page_with_year = page.replace("diễn ra.", "diễn ra, giai đoạn 2022-2025.")
+    assert extract(page_with_year, "x", "x").date.isoformat() == "2022-05-31"
+    assert extract("Tiêu đề\nNgày 16/6/2023, tại Hà Nội.\n", "x", "x").date.isoformat() == "2023-06-16"
+
+
+def _variants(raw: bytes, text: str):
+    yield "utf-8 with BOM", codecs.BOM_UTF8 + raw
+    yield "utf-16-le with BOM", codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    yield "utf-16-be with BOM", codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    yield "windows-1258", to_cp1258(text)
+    yield "NFD", unicodedata.normalize("NFD", text).encode("utf-8")
+    yield "CRLF", text.replace("\n", "\r\n").encode("utf-8")
+    yield "zero-width and eth", text.replace(" ", " \u200b", 3).replace("Đ", "\u00d0").encode("utf-8")
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
+def test_other_encodings_and_forms_give_the_same_article(path):
+    raw = path.read_bytes()
+    expected = extract(decode(raw), path.stem, "p")
+    for name, data in _variants(raw, raw.decode("utf-8")):
+        got = extract(decode(data), path.stem, "p")
+        assert (got.title, got.date, got.districts) == (expected.title, expected.date, expected.districts), name
+        assert fold_text(got.body) == fold_text(expected.body), name
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [(b"", "empty"), (b"  \n\n", "empty"), (b"\x00\x01\x02PK\x03\x04" * 50, "binary"),
+     (b"\x81\x8d\x8f\x90\x9d" * 20, "not UTF-8")],
+)
+def test_unreadable_content_is_skipped_with_a_reason(data, reason):
+    with pytest.raises(SkipFile, match=reason):
+        decode(data)
+
+
+def test_truncated_utf8_is_still_read_as_utf8():
+    raw = (SEEDS / "000_de9231ce01b27642.txt").read_bytes()
+    cut = next(raw[:n] for n in range(100, 120) if raw[n - 1] >= 0xC0)  # ends inside a character
+    with pytest.raises(UnicodeDecodeError):
+        cut.decode("utf-8")
+    assert decode(cut).startswith("LĐLĐ quận Long Biên")
+
+
+def test_a_page_of_furniture_only_is_skipped():
+    with pytest.raises(SkipFile):
+        extract("Có thể bạn quan tâm\nTin khác\n", "x", "x")

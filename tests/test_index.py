@@ -1,0 +1,136 @@
+"""Incremental indexing, bad files, version checks: what `lbsearch index` promises."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lbsearch import index as lbindex
+from lbsearch.index import IndexIncompatible, open_index, update_index
+from lbsearch.query import SearchOptions, search
+
+from .conftest import SEEDS
+
+
+def counts(report):
+    return (report.added, report.updated, report.removed, report.unchanged, report.skipped)
+
+
+def ids_for(index_dir, text):
+    return sorted(h.id for h in search(open_index(index_dir), SearchOptions(text, limit=100)).hits)
+
+
+def test_incremental_runs_read_only_what_changed(corpus, tmp_path):
+    ix = tmp_path / "ix"
+    assert counts(update_index(corpus, ix)) == (5, 0, 0, 0, 0)
+    assert counts(update_index(corpus, ix)) == (0, 0, 0, 5, 0)
+
+    os.utime(corpus / "000_de9231ce01b27642.txt")  # touched, not changed
+    assert counts(update_index(corpus, ix)) == (0, 0, 0, 5, 0)
+
+    page = corpus / "003_b5d277c22c92321f.txt"
+    page.write_text(page.read_text("utf-8").replace("Nghệ An", "Quảng Ninh"), "utf-8")
+    (corpus / "002_3030d9cee70eb42f.txt").unlink()
+    (corpus / "sub").mkdir()
+    shutil.copy(SEEDS / "004_c22b981af91ee202.txt", corpus / "sub" / "new.md")
+    assert counts(update_index(corpus, ix)) == (1, 1, 1, 3, 0)
+
+    assert ids_for(ix, "Quảng Ninh") == ["003_b5d277c22c92321f"]
+    assert ids_for(ix, "Nghe An") == []
+    assert "002_3030d9cee70eb42f" not in ids_for(ix, "Long Biên")
+    assert "sub/new" in ids_for(ix, "Gia Lâm")
+
+
+def test_incremental_result_equals_a_fresh_build(corpus, tmp_path):
+    update_index(corpus, tmp_path / "inc")
+    page = corpus / "000_de9231ce01b27642.txt"
+    page.write_text(page.read_text("utf-8").replace("Quy chế", "Quy định"), "utf-8")
+    (corpus / "001_6ae812ba00bba860.txt").rename(corpus / "renamed.txt")
+    update_index(corpus, tmp_path / "inc")
+    update_index(corpus, tmp_path / "fresh")
+    for text in ("quy che phoi hop", "Long Biên", "Quy định", "hoạt động"):
+        assert ids_for(tmp_path / "inc", text) == ids_for(tmp_path / "fresh", text), text
+
+
+def test_bad_files_are_skipped_with_one_warning_each(corpus, tmp_path):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\xff" * 100)
+    (corpus / "junk.md").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 20)
+    (corpus / "notes.pdf").write_bytes(b"ignored: not .txt or .md")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Bí mật\nNội dung ngoài kho.", "utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    (corpus / "broken.txt").symlink_to(tmp_path / "missing.txt")
+    (corpus / "loop").symlink_to(corpus)
+    warnings = []
+    report = update_index(corpus, tmp_path / "ix", on_warning=warnings.append)
+    assert counts(report) == (5, 0, 0, 0, 3)
+    assert len(warnings) == 5
+    for name, reason in [("empty.txt", "empty"), ("binary.txt", "binary"), ("junk.md", "not UTF-8"),
+                         ("link.txt", "outside the corpus"), ("broken.txt", "broken")]:
+        assert any(name in w and reason in w for w in warnings), name
+    assert ids_for(tmp_path / "ix", "Bí mật") == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_a_warning(corpus, tmp_path):
+    page = corpus / "000_de9231ce01b27642.txt"
+    page.chmod(0)
+    warnings = []
+    report = update_index(corpus, tmp_path / "ix", on_warning=warnings.append)
+    assert report.skipped == 1 and report.added == 4
+    assert "cannot read" in warnings[0]
+
+
+def test_a_file_that_becomes_unreadable_leaves_the_index(corpus, tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    update_index(corpus, ix)
+    page = corpus / "000_de9231ce01b27642.txt"
+    page.write_bytes(b"\x00" * 10)
+    warnings = []
+    report = update_index(corpus, ix, on_warning=warnings.append)
+    assert (report.removed, report.skipped) == (1, 1)
+    assert "000_de9231ce01b27642" not in ids_for(ix, "Long Biên")
+
+
+def test_index_of_another_schema_version_is_refused_then_rebuilt(corpus, tmp_path):
+    ix = tmp_path / "ix"
+    update_index(corpus, ix)
+    meta_path = ix / lbindex.META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["schema_version"] = 0
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(IndexIncompatible, match="--rebuild"):
+        open_index(ix)
+    report = update_index(corpus, ix)
+    assert report.rebuilt and "schema version" in report.reason
+    assert report.added == 5
+    assert ids_for(ix, "Gia Lâm")
+
+
+def test_rebuild_replaces_everything(corpus, tmp_path):
+    ix = tmp_path / "ix"
+    update_index(corpus, ix)
+    report = update_index(corpus, ix, rebuild=True)
+    assert report.rebuilt and report.added == 5
+    assert len(ids_for(ix, "công đoàn")) == 5
+
+
+def test_refuses_to_write_into_a_folder_that_is_not_an_index(corpus, tmp_path):
+    folder = tmp_path / "precious"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("do not delete")
+    with pytest.raises(lbindex.IndexError_, match="not empty"):
+        update_index(corpus, folder)
+    assert (folder / "thesis.docx").read_text() == "do not delete"
+
+
+def test_schema_pickles_with_its_analyzers():
+    import pickle
+
+    schema = lbindex.make_schema()
+    again = pickle.loads(pickle.dumps(schema))
+    tokens = [t.text for t in again["body"].analyzer("Quy chế PHỐI hợp")]
+    assert tokens == ["quy", "che", "phoi", "hop"]
