@@ -15,7 +15,8 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -26,13 +27,14 @@ from whoosh.writing import CLEAR
 
 from . import corpus, dates
 from .analysis import folding_analyzer
-from .extract import Article, SkipFile, extract, read_text, article_id_for
+from .extract import Article, SkipFile, article_id_for, extract, read_text
 from .places import district_key
 
 SCHEMA_VERSION = 1
 META_FILE = "lbsearch.json"
 WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
 WRITE_LOCK_WAIT_SECONDS = 10.0
+RACY_WINDOW_NS = 2_000_000_000
 
 
 class IndexError_(Exception):
@@ -174,10 +176,6 @@ def _create(index_dir: Path):
     return whoosh.index.create_in(str(index_dir), make_schema())
 
 
-def _fingerprint(stat: os.stat_result, data_hash: str) -> str:
-    return f"{stat.st_mtime_ns}:{stat.st_size}:{data_hash}"
-
-
 def _document(article: Article, key: str, fingerprint: str) -> dict:
     return {
         "key": key,
@@ -237,16 +235,20 @@ def update_index(
             f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
         ) from None
     try:
-        seen_ids: dict[str, str] = {}
-        for done, item in enumerate(files, 1):
-            key = item.relative.as_posix()
-            _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warning)
-            on_progress(done, len(files))
+        updater = _Updater(corpus_root, writer, known, report, on_warning)
+        readable = _unique_ids(files, report, on_warning)
+        for done, item in enumerate(readable, 1):
+            updater.index_file(item)
+            on_progress(done, len(readable))
         for key in sorted(set(known) - {f.relative.as_posix() for f in files}):
             writer.delete_by_term("key", key)
             report.removed += 1
         if report.changed:
-            writer.commit(mergetype=CLEAR if report.rebuilt else None)
+            # Whoosh keeps a deleted document in the term statistics of its segment until
+            # the segment is rewritten: merge everything after deletions so that scores
+            # (and so the ranking) equal those of a fresh build.
+            deleted = report.updated or report.removed or report.refreshed
+            writer.commit(mergetype=CLEAR if report.rebuilt else None, optimize=bool(deleted))
             _write_meta(index_dir, corpus_root)
         else:
             writer.cancel()
@@ -256,46 +258,66 @@ def update_index(
     return report
 
 
-def _index_one(item, key, corpus_root, known, writer, report, seen_ids, on_warning) -> None:
-    old = known.get(key)
-    try:
-        stat = item.path.stat()
-    except OSError as err:
-        on_warning(f"{item.path}: cannot read: {err.strerror}")
-        _skip(key, known, writer, report)
-        return
-    if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
-        report.unchanged += 1
-        return
-    try:
-        text = read_text(item.path)
+def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
+    """The files, less those whose id an earlier file already has (a.txt beside a.md)."""
+    first: dict[str, corpus.CorpusFile] = {}
+    for item in files:
+        article_id = article_id_for(item.relative)
+        if article_id in first:
+            on_warning(f"{item.path}: same id {article_id!r} as {first[article_id].path}: skipped")
+            report.skipped += 1
+        else:
+            first[article_id] = item
+    return list(first.values())
+
+
+@dataclass
+class _Updater:
+    """Indexes one corpus file at a time into an open writer, counting into the report."""
+
+    corpus_root: Path
+    writer: object
+    known: dict[str, str]  # key -> fingerprint of what the index holds
+    report: IndexReport
+    on_warning: Callable[[str], None]
+    # Files modified this recently may change again within the clock's resolution
+    # without their time or size changing: their fingerprint is not trusted next run.
+    started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
+
+    def index_file(self, item: corpus.CorpusFile) -> None:
+        key = item.relative.as_posix()
+        old = self.known.get(key)
+        try:
+            stat = item.path.stat()
+        except OSError as err:
+            self.on_warning(f"{item.path}: cannot read: {err.strerror}")
+            return self._skip(key)
+        if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
+            self.report.unchanged += 1
+            return
+        try:
+            text = read_text(item.path)
+            article = extract(text, article_id_for(item.relative), str(self.corpus_root / item.relative))
+        except SkipFile as skip:
+            self.on_warning(f"{item.path}: {skip}: skipped")
+            return self._skip(key)
         data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
-        article = extract(text, article_id_for(item.relative), str(corpus_root / item.relative))
-    except SkipFile as skip:
-        on_warning(f"{item.path}: {skip}: skipped")
-        _skip(key, known, writer, report)
-        return
-    if article.id in seen_ids:
-        on_warning(f"{item.path}: same id {article.id!r} as {seen_ids[article.id]}: skipped")
-        report.skipped += 1
-        return
-    seen_ids[article.id] = key
-    writer.update_document(**_document(article, key, _fingerprint(stat, data_hash)))
-    if old is None:
-        report.added += 1
-    elif old.rsplit(":", 1)[1] == data_hash:
-        report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
-        report.refreshed += 1
-    else:
-        report.updated += 1
+        mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
+        self.writer.update_document(**_document(article, key, f"{mtime}:{stat.st_size}:{data_hash}"))
+        if old is None:
+            self.report.added += 1
+        elif old.rsplit(":", 1)[1] == data_hash:
+            self.report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
+            self.report.refreshed += 1
+        else:
+            self.report.updated += 1
 
-
-def _skip(key: str, known: dict[str, str], writer, report: IndexReport) -> None:
-    """A file that cannot be read now: its old article, if any, leaves the index."""
-    report.skipped += 1
-    if known.pop(key, None) is not None:
-        writer.delete_by_term("key", key)
-        report.removed += 1
+    def _skip(self, key: str) -> None:
+        """A file that cannot be read now: its old article, if any, leaves the index."""
+        self.report.skipped += 1
+        if self.known.pop(key, None) is not None:
+            self.writer.delete_by_term("key", key)
+            self.report.removed += 1
 
 
 def _indexed_fingerprints(ix) -> dict[str, str]:

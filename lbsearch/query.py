@@ -191,9 +191,8 @@ def search(ix, options: SearchOptions) -> SearchResult:
 
 def _scored(results):
     for hit in results:
-        score = hit.score
-        if isinstance(score, tuple):  # sorted results: the key ends with ScoreFacet's negated score
-            score = -score[-1]
+        # The sort key holds ScoreFacet's negated score just before the path.
+        score = -hit.score[-2]
         yield hit.fields(), float(score or 0.0)
 
 
@@ -211,12 +210,16 @@ def _filters(options: SearchOptions, dated: bool = True) -> list[wq.Query]:
 
 
 def _sort_facet(sort: str):
+    # Ties end in corpus-path order, never in the order documents happen to sit in
+    # the index, so an updated index ranks exactly as a fresh build does.
+    by_path = FieldFacet("key")
     if sort == "relevance":
-        return None
+        return MultiFacet([ScoreFacet(), by_path])
     if sort == "newest":
         # Unknown dates are 0, so they sort last among the newest.
-        return MultiFacet([FieldFacet("date_num", reverse=True), ScoreFacet()])
-    return MultiFacet([TranslateFacet(lambda n: n or _NO_DATE_LAST, FieldFacet("date_num")), ScoreFacet()])
+        return MultiFacet([FieldFacet("date_num", reverse=True), ScoreFacet(), by_path])
+    by_date = TranslateFacet(lambda n: n or _NO_DATE_LAST, FieldFacet("date_num"))
+    return MultiFacet([by_date, ScoreFacet(), by_path])
 
 
 def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:

@@ -48,7 +48,10 @@ def printable(text: str) -> str:
 
 
 def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+    """Characters a terminal could act on or that render as nothing useful: controls,
+    format characters, surrogates, private use, unassigned, and exotic separators
+    (which become plain spaces)."""
+    return ch != " " and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")
 
 
 def canonical_tones(syllable: str) -> str:

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Randomised tests draw the same examples on every run: the suite stays deterministic.
+settings.register_profile("lbsearch", derandomize=True, database=None, deadline=None)
+settings.load_profile("lbsearch")
 
 from lbsearch.cli import main
 from lbsearch.index import open_index, update_index
