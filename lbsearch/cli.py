@@ -55,46 +55,29 @@ def _stderr():
     return render.console(sys.stderr)
 
 
-def _warn(message: str) -> None:
-    from rich.text import Text
-
-    from .text import printable
-
-    _stderr().print(Text(f"lbsearch: warning: {printable(message)}"))
-
-
 def _build(corpus: Path, index_dir: Path, rebuild: bool = False):
-    """Run the indexer with a progress bar on a terminal, warnings on stderr."""
-    from . import index
+    """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
+    from . import index, render
+
+    err = _stderr()
+
+    def on_warning(message: str) -> None:
+        render.warning(err, message)
 
     try:
-        return _run_indexer(index, corpus, index_dir, rebuild)
+        if not sys.stderr.isatty():
+            return index.update_index(corpus, index_dir, rebuild=rebuild, on_warning=on_warning)
+        from rich.progress import Progress
+
+        # Rich keeps the bar below the warnings printed through the same console.
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("indexing", total=None)
+            return index.update_index(
+                corpus, index_dir, rebuild=rebuild, on_warning=on_warning,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
     except KeyboardInterrupt:
         raise Interrupted("interrupted: the index keeps its last complete state") from None
-
-
-def _run_indexer(index, corpus: Path, index_dir: Path, rebuild: bool):
-    err = _stderr()
-    if not sys.stderr.isatty():
-        return index.update_index(corpus, index_dir, rebuild=rebuild, on_warning=_warn)
-    from rich.progress import Progress
-
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("indexing", total=None)
-
-        def on_progress(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        def on_warning(message: str) -> None:
-            from rich.text import Text
-
-            from .text import printable
-
-            progress.console.print(Text(f"lbsearch: warning: {printable(message)}"))
-
-        return index.update_index(
-            corpus, index_dir, rebuild=rebuild, on_warning=on_warning, on_progress=on_progress
-        )
 
 
 def _report_line(report, corpus: Path, index_dir: Path) -> str:
@@ -236,11 +219,11 @@ def stats(
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .corpus import CorpusError
     from .dates import DateInputError
-    from .index import IndexError_
+    from .index import IndexProblem
     from .places import UnknownDistrictError
     from .query import QueryError
 
-    return (CliError, CorpusError, DateInputError, IndexError_, UnknownDistrictError, QueryError)
+    return (CliError, CorpusError, DateInputError, IndexProblem, UnknownDistrictError, QueryError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,23 +37,23 @@ WRITE_LOCK_WAIT_SECONDS = 10.0
 RACY_WINDOW_NS = 2_000_000_000
 
 
-class IndexError_(Exception):
+class IndexProblem(Exception):
     """Base of the index problems the CLI turns into one line and exit status 2."""
 
 
-class IndexMissing(IndexError_):
+class IndexMissing(IndexProblem):
     pass
 
 
-class IndexIncompatible(IndexError_):
+class IndexIncompatible(IndexProblem):
     pass
 
 
-class IndexDamaged(IndexError_):
+class IndexDamaged(IndexProblem):
     pass
 
 
-class IndexBusy(IndexError_):
+class IndexBusy(IndexProblem):
     pass
 
 
@@ -161,11 +161,11 @@ def _check_writable_folder(index_dir: Path) -> None:
     if not index_dir.exists():
         return
     if not index_dir.is_dir():
-        raise IndexError_(f"{index_dir} exists and is not a folder")
+        raise IndexProblem(f"{index_dir} exists and is not a folder")
     if index_exists(index_dir):
         return
     if any(p.name not in (".gitignore", ".gitkeep") for p in index_dir.iterdir()):
-        raise IndexError_(
+        raise IndexProblem(
             f"{index_dir} is not empty and holds no lbsearch index: choose another --index folder"
         )
 

@@ -46,6 +46,10 @@ def _meta_line(date: str | None, districts: list[str], article_id: str) -> Text:
     return Text(printable(" · ".join(p for p in parts if p)), style="dim")
 
 
+def warning(out: Console, message: str) -> None:
+    out.print(Text(f"lbsearch: warning: {printable(message)}"))
+
+
 def print_hits(out: Console, result: SearchResult) -> None:
     for rank, hit in enumerate(result.hits, 1):
         title = Text(f"{rank}. ", style="bold")

@@ -122,7 +122,7 @@ def test_refuses_to_write_into_a_folder_that_is_not_an_index(corpus, tmp_path):
     folder = tmp_path / "precious"
     folder.mkdir()
     (folder / "thesis.docx").write_text("do not delete")
-    with pytest.raises(lbindex.IndexError_, match="not empty"):
+    with pytest.raises(lbindex.IndexProblem, match="not empty"):
         update_index(corpus, folder)
     assert (folder / "thesis.docx").read_text() == "do not delete"
 
