@@ -23,6 +23,7 @@ from typing import Callable
 import whoosh
 import whoosh.index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import CLEAR
 
 from . import corpus, dates
@@ -55,6 +56,43 @@ class IndexDamaged(IndexProblem):
 
 class IndexBusy(IndexProblem):
     pass
+
+
+class DurableFileStorage(FileStorage):
+    """Whoosh's file storage, plus the fsyncs Whoosh leaves out.
+
+    Every file is synced when closed, so the segments a commit references are on
+    disk before its TOC is written; the TOC is synced before the rename that
+    publishes it, and the folder after, so an OS crash leaves either the old
+    commit or the new one, never a TOC that points at missing data.
+    """
+
+    def create_file(self, name, excl=False, mode="wb", **kwargs):
+        then = kwargs.pop("onclose", None)
+
+        def sync_on_close(structfile):
+            if then:
+                then(structfile)
+            structfile.file.flush()
+            os.fsync(structfile.file.fileno())
+
+        return super().create_file(name, excl=excl, mode=mode, onclose=sync_on_close, **kwargs)
+
+    def rename_file(self, oldname, newname, safe=False):
+        super().rename_file(oldname, newname, safe=safe)
+        _sync_folder(self.folder)
+
+
+def _sync_folder(folder: str) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _open_whoosh(index_dir: Path):
+    return DurableFileStorage(str(index_dir)).open_index()
 
 
 def make_schema() -> Schema:
@@ -120,6 +158,7 @@ def _write_meta(index_dir: Path, corpus_root: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, _meta_path(index_dir))
+    _sync_folder(str(index_dir))
 
 
 def incompatibility(meta: dict | None) -> str | None:
@@ -148,7 +187,7 @@ def open_index(index_dir: Path):
             f"the index at {index_dir} cannot be used: {problem}; run `lbsearch index --rebuild`"
         )
     try:
-        return whoosh.index.open_dir(str(index_dir))
+        return _open_whoosh(index_dir)
     except Exception as err:  # Whoosh raises anything from EOFError to pickle errors here
         raise IndexDamaged(
             f"the index at {index_dir} is damaged ({type(err).__name__}: {err}); "
@@ -173,7 +212,7 @@ def _check_writable_folder(index_dir: Path) -> None:
 def _create(index_dir: Path):
     index_dir.mkdir(parents=True, exist_ok=True)
     _meta_path(index_dir).unlink(missing_ok=True)
-    return whoosh.index.create_in(str(index_dir), make_schema())
+    return DurableFileStorage(str(index_dir)).create().create_index(make_schema())
 
 
 def _document(article: Article, key: str, fingerprint: str) -> dict:
@@ -218,7 +257,7 @@ def update_index(
             report.reason = problem
         else:
             try:
-                ix = whoosh.index.open_dir(str(index_dir))
+                ix = _open_whoosh(index_dir)
             except Exception as err:
                 report.reason = f"the old index was unreadable ({type(err).__name__})"
     if ix is None:

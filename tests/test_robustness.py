@@ -186,3 +186,28 @@ def full_snapshot(corpus, index_dir):
     if not index_dir.exists():
         update_index(corpus, index_dir)
     return snapshot(index_dir)
+
+
+def test_a_commit_is_synced_before_and_after_it_becomes_visible(corpus, tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_rename = os.fsync, os.rename
+
+    def fsync(fd):
+        events.append(("fsync", os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))))
+        return real_fsync(fd)
+
+    def rename(old, new):
+        events.append(("rename", os.path.basename(old), os.path.basename(new)))
+        return real_rename(old, new)
+
+    update_index(corpus, tmp_path / "ix")
+    (corpus / "new.txt").write_text("Đoàn viên Đông Anh\nNội dung về Đông Anh.", "utf-8")
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    update_index(corpus, tmp_path / "ix")
+    publish = next(i for i, e in enumerate(events) if e[0] == "rename" and e[2].endswith(".toc"))
+    temp_toc = events[publish][1]
+    assert ("fsync", temp_toc) in events[:publish]  # the TOC's bytes are on disk before it is published
+    assert ("fsync", "ix") in events[publish + 1:]  # and the rename itself is durable
+    segments = {e[1] for e in events[:publish] if e[0] == "fsync" and e[1].endswith((".seg", ".pst", ".trm", ".col"))}
+    assert segments, "the new segment's files are synced before the TOC that references them"
