@@ -14,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,6 +27,7 @@ import whoosh
 import whoosh.index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
 
 from . import corpus, dates
@@ -55,6 +59,10 @@ class IndexDamaged(IndexProblem):
 
 
 class IndexBusy(IndexProblem):
+    pass
+
+
+class IndexWriteFailed(IndexProblem):
     pass
 
 
@@ -151,7 +159,16 @@ def read_meta(index_dir: Path) -> dict | None:
 
 
 def _write_meta(index_dir: Path, corpus_root: Path) -> None:
-    meta = {**_expected_meta(), "corpus": str(corpus_root)}
+    """Record the versions, the corpus and a checksum of every file of the current commit."""
+    meta = {
+        **_expected_meta(),
+        "corpus": str(corpus_root),
+        "generation": _latest_generation(index_dir),
+        "files": {
+            path.name: {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "crc32": _crc32(path)}
+            for path, stat in _commit_files(index_dir)
+        },
+    }
     tmp = _meta_path(index_dir).with_suffix(".json.tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         json.dump(meta, handle, ensure_ascii=False, indent=1)
@@ -159,6 +176,59 @@ def _write_meta(index_dir: Path, corpus_root: Path) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, _meta_path(index_dir))
     _sync_folder(str(index_dir))
+
+
+_TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
+
+
+def _latest_generation(index_dir: Path) -> int:
+    generations = [int(m[1]) for m in (_TOC_RE.match(p.name) for p in index_dir.iterdir()) if m]
+    return max(generations, default=-1)
+
+
+def _commit_files(index_dir: Path):
+    """(path, stat) of the files the latest commit is made of: its TOC and its segments."""
+    toc = f"_MAIN_{_latest_generation(index_dir)}.toc"
+    for path in sorted(index_dir.iterdir()):
+        if path.name == toc or (path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK"):
+            stat = path.stat()
+            if not os.path.isdir(path):
+                yield path, stat
+
+
+def _crc32(path: Path) -> int:
+    value = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            value = zlib.crc32(chunk, value)
+    return value
+
+
+def _verify(index_dir: Path, meta: dict) -> None:
+    """IndexDamaged when a file of the commit that meta describes is missing, cut short or altered.
+
+    Files whose size and modification time are as recorded are taken as written;
+    any other is checksummed again. When the latest commit is newer than meta (a
+    crash between the two writes) there is nothing to compare with.
+    """
+    if meta.get("generation") != _latest_generation(index_dir):
+        return
+    for name, recorded in (meta.get("files") or {}).items():
+        path = index_dir / name
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise _damaged(index_dir, f"{name} is missing") from None
+        if stat.st_size != recorded["size"]:
+            raise _damaged(index_dir, f"{name} has {stat.st_size} bytes, {recorded['size']} were written")
+        if stat.st_mtime_ns != recorded["mtime_ns"] and _crc32(path) != recorded["crc32"]:
+            raise _damaged(index_dir, f"{name} does not match its checksum")
+
+
+def _damaged(index_dir: Path, what: str) -> "IndexDamaged":
+    damaged = IndexDamaged(f"the index at {index_dir} is damaged ({what}); run `lbsearch index --rebuild`")
+    damaged.detail = what
+    return damaged
 
 
 def incompatibility(meta: dict | None) -> str | None:
@@ -186,13 +256,24 @@ def open_index(index_dir: Path):
         raise IndexIncompatible(
             f"the index at {index_dir} cannot be used: {problem}; run `lbsearch index --rebuild`"
         )
+    for _ in range(2):
+        generation = _latest_generation(index_dir)
+        try:
+            return _open_checked(index_dir)
+        except IndexDamaged:
+            # A commit that lands while we look deletes the files of the one we were
+            # reading: that is a newer index to open, not a damaged one.
+            if _latest_generation(index_dir) == generation:
+                raise
+    return _open_checked(index_dir)
+
+
+def _open_checked(index_dir: Path):
+    _verify(index_dir, read_meta(index_dir) or {})
     try:
         return _open_whoosh(index_dir)
     except Exception as err:  # Whoosh raises anything from EOFError to pickle errors here
-        raise IndexDamaged(
-            f"the index at {index_dir} is damaged ({type(err).__name__}: {err}); "
-            "run `lbsearch index --rebuild`"
-        ) from None
+        raise _damaged(index_dir, f"{type(err).__name__}: {err}") from None
 
 
 def _check_writable_folder(index_dir: Path) -> None:
@@ -249,52 +330,70 @@ def update_index(
     report = IndexReport()
     files = corpus.list_files(corpus_root, on_warning)
     _check_writable_folder(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    # lbsearch holds Whoosh's write lock itself, around everything including the
+    # writer's creation: Whoosh would keep it for the rest of the process when
+    # creating or committing a writer fails.
+    lock = DurableFileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
+    if not try_for(lock.acquire, timeout=WRITE_LOCK_WAIT_SECONDS, delay=0.25):
+        raise IndexBusy(
+            f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
+        )
+    try:
+        ix = _open_for_update(index_dir, rebuild, report)
+        known: dict[str, str] = {} if report.rebuilt else _indexed_fingerprints(ix)
+        writer = ix.writer(_lk=False, limitmb=128)
+        try:
+            _Updater(corpus_root, index_dir, writer, known, report, on_warning).run(files, on_progress)
+        except BaseException:
+            _clean_up_failed_write(writer, index_dir)
+            raise
+    except OSError as err:
+        raise IndexWriteFailed(
+            f"cannot write the index at {index_dir}: {err.strerror or err}; "
+            "the previous index is unchanged and still searchable"
+        ) from None
+    finally:
+        lock.release()
+    return report
 
-    ix = None
+
+def _open_for_update(index_dir: Path, rebuild: bool, report: IndexReport):
+    """The index to update, or a new empty one (report.rebuilt) when it is missing,
+    of another version or damaged."""
     if index_exists(index_dir):
         problem = incompatibility(read_meta(index_dir))
         if problem:
             report.reason = problem
         else:
             try:
+                _verify(index_dir, read_meta(index_dir) or {})
                 ix = _open_whoosh(index_dir)
+                if rebuild:
+                    report.rebuilt, report.reason = True, "--rebuild was asked for"
+                return ix
+            except IndexDamaged as err:
+                report.reason = f"the old index was damaged: {err.detail}"
             except Exception as err:
                 report.reason = f"the old index was unreadable ({type(err).__name__})"
-    if ix is None:
-        ix = _create(index_dir)
-        report.rebuilt = True
-    elif rebuild:
-        report.rebuilt, report.reason = True, "--rebuild was asked for"
+    report.rebuilt = True
+    return _create(index_dir)
 
-    known: dict[str, str] = {} if report.rebuilt else _indexed_fingerprints(ix)
+
+def _clean_up_failed_write(writer, index_dir: Path) -> None:
+    """Drop a failed writer's work: its temporary folder and the segment files no
+    commit references, which on a full disk hold the space the next run needs."""
     try:
-        writer = ix.writer(timeout=WRITE_LOCK_WAIT_SECONDS, delay=0.25, limitmb=128)
-    except whoosh.index.LockError:
-        raise IndexBusy(
-            f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
-        ) from None
-    try:
-        updater = _Updater(corpus_root, writer, known, report, on_warning)
-        readable = _unique_ids(files, report, on_warning)
-        for done, item in enumerate(readable, 1):
-            updater.index_file(item)
-            on_progress(done, len(readable))
-        for key in sorted(set(known) - {f.relative.as_posix() for f in files}):
-            writer.delete_by_term("key", key)
-            report.removed += 1
-        if report.changed:
-            # Whoosh keeps a deleted document in the term statistics of its segment until
-            # the segment is rewritten: merge everything after deletions so that scores
-            # (and so the ranking) equal those of a fresh build.
-            deleted = report.updated or report.removed or report.refreshed
-            writer.commit(mergetype=CLEAR if report.rebuilt else None, optimize=bool(deleted))
-            _write_meta(index_dir, corpus_root)
-        else:
-            writer.cancel()
-    except BaseException:
         writer.cancel()
-        raise
-    return report
+    except Exception:
+        pass
+    try:
+        storage = DurableFileStorage(str(index_dir))
+        toc = whoosh.index.TOC.read(storage, "MAIN")
+        whoosh.index.clean_files(storage, "MAIN", toc.generation, toc.segments)
+    except Exception:
+        pass  # the next commit cleans what is left
+    shutil.rmtree(index_dir / "MAIN.tmp", ignore_errors=True)
 
 
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
@@ -315,6 +414,7 @@ class _Updater:
     """Indexes one corpus file at a time into an open writer, counting into the report."""
 
     corpus_root: Path
+    index_dir: Path
     writer: object
     known: dict[str, str]  # key -> fingerprint of what the index holds
     report: IndexReport
@@ -322,6 +422,34 @@ class _Updater:
     # Files modified this recently may change again within the clock's resolution
     # without their time or size changing: their fingerprint is not trusted next run.
     started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
+
+    def run(self, files: list[corpus.CorpusFile], on_progress: Callable[[int, int], None]) -> None:
+        """Index every file, remove what is gone, and commit if anything changed."""
+        report = self.report
+        readable = _unique_ids(files, report, self.on_warning)
+        for done, item in enumerate(readable, 1):
+            self.index_file(item)
+            on_progress(done, len(readable))
+        for key in sorted(set(self.known) - {f.relative.as_posix() for f in files}):
+            self.writer.delete_by_term("key", key)
+            report.removed += 1
+        if not report.changed:
+            self.writer.cancel()
+            if (read_meta(self.index_dir) or {}).get("generation") != _latest_generation(self.index_dir):
+                _write_meta(self.index_dir, self.corpus_root)  # a crash or a full disk left it behind
+            return
+        # Whoosh keeps a deleted document in the term statistics of its segment until
+        # the segment is rewritten: merge everything after deletions so that scores
+        # (and so the ranking) equal those of a fresh build.
+        deleted = report.updated or report.removed or report.refreshed
+        self.writer.commit(mergetype=CLEAR if report.rebuilt else None, optimize=bool(deleted))
+        try:
+            _write_meta(self.index_dir, self.corpus_root)
+        except OSError as err:
+            raise IndexWriteFailed(
+                f"the index at {self.index_dir} was updated, but its checksums could not be "
+                f"recorded ({err.strerror or err}); the next `lbsearch index` records them"
+            ) from None
 
     def index_file(self, item: corpus.CorpusFile) -> None:
         key = item.relative.as_posix()
@@ -342,7 +470,11 @@ class _Updater:
             return self._skip(key)
         data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
         mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
-        self.writer.update_document(**_document(article, key, f"{mtime}:{stat.st_size}:{data_hash}"))
+        document = _document(article, key, f"{mtime}:{stat.st_size}:{data_hash}")
+        if self.report.rebuilt:  # the old segments are dropped whole at the commit
+            self.writer.add_document(**document)
+        else:
+            self.writer.update_document(**document)
         if old is None:
             self.report.added += 1
         elif old.rsplit(":", 1)[1] == data_hash:

@@ -1,0 +1,195 @@
+"""Faults a real installation meets: damaged index files, full disks, leftovers, few descriptors."""
+
+import errno
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lbsearch import index as lbindex
+from lbsearch.index import IndexDamaged, IndexWriteFailed, open_index, update_index
+
+from .conftest import SEED_FILES, SEEDS
+from .test_robustness import snapshot
+
+
+def largest_segment_file(index_dir: Path) -> Path:
+    return max((p for p in index_dir.iterdir() if p.name.startswith("MAIN_") and p.is_file()),
+               key=lambda p: p.stat().st_size)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete"])
+def test_a_damaged_segment_is_detected_when_opened(corpus, tmp_path, damage):
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    victim = largest_segment_file(index_dir)
+    data = bytearray(victim.read_bytes())
+    if damage == "truncate":
+        victim.write_bytes(data[: len(data) // 2])
+    elif damage == "zero":
+        victim.write_bytes(bytes(len(data)))
+    elif damage == "flip":
+        data[len(data) // 2] ^= 0x10
+        victim.write_bytes(bytes(data))
+    else:
+        victim.unlink()
+    with pytest.raises(IndexDamaged, match="--rebuild"):
+        open_index(index_dir)
+    update_index(corpus, index_dir, rebuild=True)
+    assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
+
+
+def snapshot_of_fresh(corpus, tmp_path):
+    fresh = tmp_path / "fresh"
+    if not fresh.exists():
+        update_index(corpus, fresh)
+    return snapshot(fresh)
+
+
+def test_a_touched_but_intact_index_still_opens(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    for path in index_dir.iterdir():
+        os.utime(path)
+    assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
+
+
+class FailingFile:
+    """Stands for a file on a disk that fills up after a few kilobytes."""
+
+    def __init__(self, real, budget):
+        self.real, self.budget = real, budget
+
+    def write(self, data):
+        self.budget -= len(data)
+        if self.budget < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.real.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("budget", [0, 2_000, 20_000])
+def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, monkeypatch, budget):
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    before = snapshot(index_dir)
+    page = corpus / "000_de9231ce01b27642.txt"
+    page.write_text(page.read_text("utf-8").replace("Quy chế", "Điều lệ"), "utf-8")
+    shutil.copy(SEED_FILES[1], corpus / "extra.txt")
+
+    real_create = lbindex.DurableFileStorage.create_file
+
+    def failing_create(self, name, *args, **kwargs):
+        handle = real_create(self, name, *args, **kwargs)
+        handle.file = FailingFile(handle.file, budget)
+        return handle
+
+    monkeypatch.setattr(lbindex.DurableFileStorage, "create_file", failing_create)
+    with pytest.raises(IndexWriteFailed, match="No space left on device"):
+        update_index(corpus, index_dir)
+    monkeypatch.undo()
+    assert snapshot(index_dir) == before  # the old index, whole and searchable
+    open_index(index_dir).writer(timeout=0).cancel()  # no lock left behind
+    update_index(corpus, index_dir)
+    assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine does not let the test mount a small filesystem")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_really_full_disk(corpus, tmp_path, small_disk):
+    index_dir = small_disk / "ix"
+    few = tmp_path / "few"
+    few.mkdir()
+    shutil.copy(SEED_FILES[0], few)
+    update_index(few, index_dir)
+    before = snapshot(index_dir)
+    for n in range(60):  # far more than 400 KB of index
+        shutil.copy(SEED_FILES[n % len(SEED_FILES)], few / f"copy_{n}.txt")
+    with pytest.raises(IndexWriteFailed, match="No space left"):
+        update_index(few, index_dir)
+    assert snapshot(index_dir) == before
+    for path in sorted(few.glob("copy_*"))[1:]:  # make room: the next run must just work
+        path.unlink()
+    report = update_index(few, index_dir)
+    assert report.added == 1
+    assert snapshot(index_dir) == snapshot_of_fresh(few, tmp_path)
+
+
+def test_leftovers_of_a_crashed_run_do_not_block(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    (index_dir / "MAIN_WRITELOCK").write_text("")
+    (index_dir / "MAIN.tmp").mkdir(exist_ok=True)
+    (index_dir / "MAIN.tmp" / "junk.pst").write_bytes(b"\x00" * 100)
+    (index_dir / f"_MAIN_{lbindex._latest_generation(index_dir) + 1}.toc.1234.5").write_bytes(b"half")
+    (index_dir / "MAIN_orphan0000000000.seg").write_bytes(b"orphan")
+    (index_dir / "lbsearch.json.tmp").write_text("{")
+    before = snapshot(index_dir)
+    shutil.copy(SEED_FILES[2], corpus / "more.txt")
+    assert update_index(corpus, index_dir).added == 1
+    assert snapshot(index_dir) != before
+    assert not (index_dir / "MAIN_orphan0000000000.seg").exists()
+
+
+def test_searches_during_indexing_see_whole_commits(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_FILES[0], corpus / "start.txt")
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    script = (
+        "import shutil, sys; from pathlib import Path; from lbsearch.index import update_index\n"
+        f"corpus, ix, seeds = Path({str(corpus)!r}), Path({str(index_dir)!r}), {[str(p) for p in SEED_FILES]!r}\n"
+        "for n in range(12):\n"
+        "    shutil.copy(seeds[n % len(seeds)], corpus / f'n{n}.txt')\n"
+        "    if n % 4 == 3: (corpus / f'n{n - 1}.txt').unlink()\n"
+        "    update_index(corpus, ix)\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script])
+    totals = []
+    try:
+        while writer.poll() is None:
+            from lbsearch.query import SearchOptions, search
+
+            totals.append(search(open_index(index_dir), SearchOptions("công đoàn", limit=3)).total)
+    finally:
+        writer.wait(timeout=60)
+    assert writer.returncode == 0
+    assert len(totals) > 3 and all(0 < t <= 13 for t in totals)
+
+
+def test_few_file_descriptors(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(150):
+        shutil.copy(SEED_FILES[n % len(SEED_FILES)], corpus / f"{n:03d}.txt")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    run = subprocess.run(
+        [sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(tmp_path / "ix")],
+        preexec_fn=limit, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode in (0, 2), run.stderr
+    assert "Traceback" not in run.stderr
+    if run.returncode == 0:
+        assert "150 added" in run.stdout
+    else:
+        assert run.stderr.count("\n") == 1
