@@ -19,7 +19,7 @@ from . import dates
 from .places import find_districts
 from .text import clean, fold_text, syllables
 
-MAX_FILE_BYTES = 16 * 1024 * 1024  # larger files are skipped: no article is this long
+MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are skipped: no article is this long
 
 # Headings that open the related-article lists; everything after the first one is furniture.
 _FURNITURE_HEADINGS = {
@@ -61,14 +61,16 @@ class Article:
 
 
 def decode(data: bytes) -> str:
-    """Bytes of a scraped file as clean text: UTF-8 (BOM or not), UTF-16 with BOM, or Windows-1258."""
+    """Bytes of a scraped file as clean text: UTF-8 (BOM or not), UTF-16 or UTF-32 with BOM, or Windows-1258."""
     if not data.strip():
         raise SkipFile("empty file")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return clean(data.decode("utf-16"))
-        except UnicodeDecodeError as err:
-            raise SkipFile(f"damaged UTF-16 ({err.reason})") from None
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):  # UTF-32's little-endian mark begins like UTF-16's: test it first
+            try:
+                return clean(data.decode(encoding))
+            except UnicodeDecodeError as err:
+                raise SkipFile(f"damaged {encoding.upper()} ({err.reason})") from None
     if b"\x00" in data:
         raise SkipFile("binary file (NUL bytes)")
     try:

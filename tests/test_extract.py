@@ -97,6 +97,7 @@ def _variants(raw: bytes, text: str):
     yield "utf-8 with BOM", codecs.BOM_UTF8 + raw
     yield "utf-16-le with BOM", codecs.BOM_UTF16_LE + text.encode("utf-16-le")
     yield "utf-16-be with BOM", codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    yield "utf-32 with BOM", text.encode("utf-32")
     yield "windows-1258", to_cp1258(text)
     yield "NFD", unicodedata.normalize("NFD", text).encode("utf-8")
     yield "CRLF", text.replace("\n", "\r\n").encode("utf-8")

@@ -193,3 +193,43 @@ def test_few_file_descriptors(tmp_path):
         assert "150 added" in run.stdout
     else:
         assert run.stderr.count("\n") == 1
+
+
+def test_huge_and_vanishing_files(corpus, tmp_path):
+    from lbsearch.extract import MAX_FILE_BYTES
+
+    (corpus / "huge.txt").write_bytes(b"a" * (MAX_FILE_BYTES + 1))
+    (corpus / "one_line.txt").write_text("Tiêu đề dài\n" + "Gia Lâm công đoàn " * 30_000, "utf-8")
+    doomed = corpus / "zz_vanishes.txt"
+    shutil.copy(SEED_FILES[0], doomed)
+    warnings = []
+
+    def on_progress(done, total):
+        doomed.unlink(missing_ok=True)  # deleted between the listing and its reading
+
+    started = time.monotonic()
+    report = update_index(corpus, tmp_path / "ix", on_warning=warnings.append, on_progress=on_progress)
+    assert time.monotonic() - started < 30
+    assert report.added == 6 and report.skipped == 2
+    assert any("huge.txt" in w and "larger than" in w for w in warnings)
+    assert any("zz_vanishes.txt" in w and "cannot read" in w for w in warnings)
+
+
+def test_ctrl_c_is_a_clean_stop(tmp_path):
+    import signal
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(400):
+        shutil.copy(SEED_FILES[n % len(SEED_FILES)], corpus / f"{n:03d}.txt")
+    index_dir = tmp_path / "ix"
+    proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the indexer finished before the interrupt arrived")
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
+    assert update_index(corpus, index_dir).added == 400
