@@ -95,17 +95,23 @@ def test_a_file_that_becomes_unreadable_leaves_the_index(corpus, tmp_path, monke
     assert "000_de9231ce01b27642" not in ids_for(ix, "Long Biên")
 
 
-def test_index_of_another_schema_version_is_refused_then_rebuilt(corpus, tmp_path):
+@pytest.mark.parametrize("key, value, label", [
+    ("schema_version", 0, "schema version"), ("whoosh", "2.5.7", "Whoosh version"),
+    ("python", "3.8", "Python version"), ("format", "something-else", "format"),
+])
+def test_index_of_another_version_is_refused_then_rebuilt(corpus, tmp_path, key, value, label):
     ix = tmp_path / "ix"
     update_index(corpus, ix)
     meta_path = ix / lbindex.META_FILE
     meta = json.loads(meta_path.read_text())
-    meta["schema_version"] = 0
+    meta[key] = value
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(IndexIncompatible, match="--rebuild"):
+    # detected from lbsearch.json, before Whoosh unpickles anything
+    (ix / f"_MAIN_{meta['generation']}.toc").write_bytes(b"not a pickle")
+    with pytest.raises(IndexIncompatible, match=label):
         open_index(ix)
     report = update_index(corpus, ix)
-    assert report.rebuilt and "schema version" in report.reason
+    assert report.rebuilt and label in report.reason
     assert report.added == 5
     assert ids_for(ix, "Gia Lâm")
 

@@ -37,7 +37,11 @@ operations = st.lists(
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# CI runs a bounded number of examples; LBSEARCH_LONG_RUNS=200 runs a long campaign.
+LONG_RUNS = int(os.environ.get("LBSEARCH_LONG_RUNS", "8"))
+
+
+@settings(max_examples=LONG_RUNS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rounds=st.lists(operations, min_size=1, max_size=3))
 def test_incremental_index_equals_a_fresh_build(tmp_path_factory, rounds):
     base = tmp_path_factory.mktemp("prop")
