@@ -1,4 +1,5 @@
-"""Whoosh analysis for Vietnamese: syllable tokens, folded to accent-free lower case.
+"""Whoosh analysis for Vietnamese: syllable tokens with abbreviations expanded, then
+folded (accent-free), exact (accents kept, one tone placement), or paired (bigrams).
 
 Whoosh pickles these classes into the index, so their import path is part of the
 index format: renaming or moving them needs a new schema version (index.py).
@@ -10,14 +11,16 @@ import unicodedata
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
-from .text import SYLLABLE_RE, fold
+from .text import exact, expanded_syllables, fold
 
 
 class SyllableTokenizer(Tokenizer):
-    """Splits text into Vietnamese syllables (runs of letters and digits), with offsets.
+    """Splits text into Vietnamese syllables, abbreviations replaced by their words.
 
-    Text is NFC-normalised first so that decomposed input yields the same tokens;
-    indexed text is already NFC, so offsets point into the stored text.
+    "LĐLĐ huyện" yields liên, đoàn, lao, động, huyện at consecutive positions, the
+    four first with the offsets of "LĐLĐ", so phrases match either spelling. Text
+    is NFC-normalised first; indexed text is already NFC, so offsets point into
+    the stored text.
     """
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
@@ -27,9 +30,8 @@ class SyllableTokenizer(Tokenizer):
             value = unicodedata.normalize("NFC", value)
         # Whoosh convention: one Token object, reused for every syllable.
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = SYLLABLE_RE.finditer(value) if tokenize else [None]
-        for pos, match in enumerate(matches):
-            text = match.group() if match else value
+        words = expanded_syllables(value) if tokenize else [(value, 0, len(value))]
+        for pos, (text, start, end) in enumerate(words):
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -38,9 +40,8 @@ class SyllableTokenizer(Tokenizer):
             if positions:
                 token.pos = start_pos + pos
             if chars:
-                start = match.start() if match else 0
                 token.startchar = start_char + start
-                token.endchar = start_char + start + len(text)
+                token.endchar = start_char + end
             yield token
 
 
@@ -54,5 +55,38 @@ class FoldFilter(Filter):
                 yield token
 
 
+class ExactFilter(Filter):
+    """Lower case with accents kept and one tone placement: "HOÀ" and "hòa" -> "hòa"."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = exact(token.text)
+            yield token
+
+
+class PairFilter(Filter):
+    """Each token joined to the one before it: "quy che phoi" -> "quy che", "che phoi".
+
+    Pairs make "words stand together" a plain term lookup instead of a position check.
+    """
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            current = token.text
+            if previous is not None:
+                token.text = f"{previous} {current}"
+                yield token
+            previous = current
+
+
 def folding_analyzer():
     return SyllableTokenizer() | FoldFilter()
+
+
+def exact_analyzer():
+    return SyllableTokenizer() | ExactFilter()
+
+
+def pair_analyzer():
+    return SyllableTokenizer() | FoldFilter() | PairFilter()

@@ -133,6 +133,7 @@ def search(
     sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
+    explain: bool = typer.Option(False, "--explain", help="Show how the query was analysed and what made up each score."),
     index_dir: Optional[Path] = IndexOption,
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus to build from when there is no index yet."),
 ) -> int:
@@ -153,6 +154,7 @@ def search(
         until=dates.parse_user_date(until)[1] if until else None,
         districts=[places.resolve_district(name) for name in district],
         sort=sort,
+        explain=explain,
     )
     ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
     result = run_search(ix, options)
@@ -161,6 +163,8 @@ def search(
             f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter",
             markup=False,
         )
+    if result.suggestion:
+        _stderr().print(f"lbsearch: nothing matched; did you mean: {result.suggestion}", markup=False)
     if as_json:
         render.write_json(render.search_document(result), sys.stdout.buffer)
     elif as_jsonl:

@@ -31,11 +31,11 @@ from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
 
 from . import corpus, dates
-from .analysis import folding_analyzer
+from .analysis import exact_analyzer, folding_analyzer, pair_analyzer
 from .extract import Article, SkipFile, article_id_for, extract, read_text
 from .places import district_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "lbsearch.json"
 WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
 WRITE_LOCK_WAIT_SECONDS = 10.0
@@ -104,14 +104,20 @@ def _open_whoosh(index_dir: Path):
 
 
 def make_schema() -> Schema:
-    folded = folding_analyzer()
+    folded, accented, pairs = folding_analyzer(), exact_analyzer(), pair_analyzer()
     return Schema(
         key=ID(unique=True, stored=True, sortable=True),  # corpus-relative path
         fingerprint=ID(sortable=True),  # "mtime_ns:size:sha1" of the file indexed
         id=ID(stored=True),
         path=STORED,
+        # Matching: folded syllables with positions (phrases).
         title=TEXT(analyzer=folded, stored=True),
         body=TEXT(analyzer=folded, stored=True),
+        # Ranking only: the opening paragraph, the accents as written, syllable pairs.
+        lead=TEXT(analyzer=folded, phrase=False),
+        title_exact=TEXT(analyzer=accented, phrase=False),
+        body_exact=TEXT(analyzer=accented, phrase=False),
+        pairs=TEXT(analyzer=pairs, phrase=False),
         date=STORED,
         date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
         date_source=STORED,
@@ -304,6 +310,10 @@ def _document(article: Article, key: str, fingerprint: str) -> dict:
         "path": article.path,
         "title": article.title,
         "body": article.body,
+        "lead": article.lead,
+        "title_exact": article.title,
+        "body_exact": article.body,
+        "pairs": article.title + "\n" + article.body,
         "date": article.date.isoformat() if article.date else None,
         "date_num": dates.date_number(article.date),
         "date_source": article.date_source,

@@ -18,14 +18,20 @@ from whoosh.sorting import MultiFacet, ScoreFacet, TranslateFacet, FieldFacet
 
 from . import dates
 from .places import District
-from .text import clean, fold, syllables
+from .text import clean, exact, expanded_syllables, fold
 
-TITLE_BOOST = 2.0
+# Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
+TITLE_BOOST = 2.0  # a match in the headline
+LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
+EXACT_BOOST = 1.0  # the accents as typed (only for queries typed with accents)
+PAIR_BOOST = 1.5  # two typed syllables standing together, in order
 MAX_CLAUSES = 64
 SNIPPET_CHARS = 220
 SNIPPET_LEAD_CHARS = 60  # context kept before the first match
 SORTS = ("relevance", "newest", "oldest")
 _NO_DATE_LAST = 99_999_999
+# Every search passes optimize=False: Whoosh 2.7.4's block-quality skipping can loop
+# forever in UnionMatcher/AndMaybeMatcher (whoosh issues 446 and 461).
 
 
 class QueryError(ValueError):
@@ -34,9 +40,16 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Clause:
-    """One thing to match: a single syllable, or several that must stand together in order."""
+    """One thing to match: a single syllable, or several that must stand together in order.
+
+    syllables are folded and abbreviations expanded; exact holds the same syllables
+    with their accents, used for ranking when the user typed accents.
+    """
 
     syllables: tuple[str, ...]
+    exact: tuple[str, ...] = ()
+    accented: bool = False
+    quoted: bool = False
 
     def whoosh(self) -> wq.Query:
         if len(self.syllables) == 1:
@@ -59,11 +72,41 @@ class ParsedQuery:
     def positive_clauses(self) -> list[Clause]:
         return [clause for group in self.groups for clause in group]
 
-    def whoosh(self) -> wq.Query:
+    def matching(self) -> wq.Query:
+        """What an article must contain (and must not) to be a hit."""
         positive = wq.And([wq.Or([c.whoosh() for c in group]) for group in self.groups])
         if self.excluded:
             return wq.AndNot(positive, wq.Or([c.whoosh() for c in self.excluded]))
         return positive
+
+    def ranking(self) -> dict[str, list[wq.Query]]:
+        """Optional terms that raise a hit's score, by what they reward."""
+        parts: dict[str, list[wq.Query]] = {"exact accents": [], "words together": [], "lead": []}
+        for clause in self.positive_clauses:
+            if clause.accented:
+                for word in clause.exact:
+                    parts["exact accents"].append(wq.Term("title_exact", word, boost=EXACT_BOOST * TITLE_BOOST))
+                    parts["exact accents"].append(wq.Term("body_exact", word, boost=EXACT_BOOST))
+            parts["lead"].extend(wq.Term("lead", s, boost=LEAD_BOOST) for s in clause.syllables)
+        for run in self._unquoted_runs():
+            parts["words together"].extend(
+                wq.Term("pairs", f"{a} {b}", boost=PAIR_BOOST) for a, b in zip(run, run[1:])
+            )
+        return {name: queries for name, queries in parts.items() if queries}
+
+    def _unquoted_runs(self) -> list[tuple[str, ...]]:
+        """Syllables typed one after another without quotes or OR between them."""
+        runs: list[tuple[str, ...]] = [()]
+        for group in self.groups:
+            if len(group) == 1 and not group[0].quoted:
+                runs[-1] += group[0].syllables
+            else:
+                runs.append(())
+        return [run for run in runs if len(run) > 1]
+
+    def whoosh(self) -> wq.Query:
+        boosts = [q for queries in self.ranking().values() for q in queries]
+        return wq.AndMaybe(self.matching(), wq.Or(boosts)) if boosts else self.matching()
 
 
 _LEX_RE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<quote>")|(?P<word>[^\s"]+)')
@@ -91,7 +134,7 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if word and word.startswith("-"):
             negate, word = True, word[1:]
-        clause = _clause(match["phrase"] if word is None else word)
+        clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
         if clause is None:
             continue
         if join_with_previous:
@@ -117,9 +160,16 @@ def parse_query(text: str) -> ParsedQuery:
     return parsed
 
 
-def _clause(text: str) -> Clause | None:
-    folded = tuple(f for f in (fold(m.group()) for m in syllables(text)) if f)
-    return Clause(folded) if folded else None
+def _clause(text: str, quoted: bool = False) -> Clause | None:
+    words = [w for w, _, _ in expanded_syllables(text) if fold(w)]
+    if not words:
+        return None
+    return Clause(
+        syllables=tuple(fold(w) for w in words),
+        exact=tuple(exact(w) for w in words),
+        accented=any(not ch.isascii() for ch in text if ch.isalpha()),
+        quoted=quoted,
+    )
 
 
 @dataclass
@@ -130,6 +180,7 @@ class SearchOptions:
     until: date | None = None
     districts: list[District] = field(default_factory=list)
     sort: str = "relevance"
+    explain: bool = False
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -156,6 +207,7 @@ class Hit:
     snippet: str
     highlights: list[list[int]]  # [start, end) offsets into snippet
     title_highlights: list[list[int]]  # [start, end) offsets into title
+    explain: dict[str, float] | None = None  # with --explain: score contributions
 
 
 @dataclass
@@ -164,6 +216,8 @@ class SearchResult:
     total: int
     hits: list[Hit]
     undated_excluded: int | None = None  # with a date filter: matches left out for having no date
+    suggestion: str | None = None  # when nothing matched: a query that would
+    analysis: dict | None = None  # with --explain: how the query was understood
 
 
 def search(ix, options: SearchOptions) -> SearchResult:
@@ -177,23 +231,140 @@ def search(ix, options: SearchOptions) -> SearchResult:
             limit=options.limit,
             sortedby=_sort_facet(options.sort),
             terms=False,
+            optimize=False,
         )
-        hits = [_hit(stored, score, parsed) for stored, score in _scored(results)]
-        total = len(results)
-        undated = None
+        hits = []
+        for hit in results:
+            # The sort key holds ScoreFacet's negated score just before the path.
+            found = _hit(hit.fields(), -hit.score[-2], parsed)
+            if options.explain:
+                found.explain = _contributions(searcher, hit.docnum, parsed)
+            hits.append(found)
+        result = SearchResult(options.query, len(results), hits)
         if options.has_date_filter:
-            undated_filter = [f for f in _filters(options, dated=False)] + [
+            undated_filter = _filters(options, dated=False) + [
                 wq.Term("date_num", 0)  # NumericRange(0, 0) reads 0 as "open" and matches all
             ]
-            undated = len(searcher.search(parsed.whoosh(), filter=wq.And(undated_filter), limit=1))
-    return SearchResult(options.query, total, hits, undated)
+            result.undated_excluded = len(
+                searcher.search(parsed.matching(), filter=wq.And(undated_filter), limit=1, optimize=False)
+            )
+        if not result.total:
+            result.suggestion = suggest(searcher, parsed)
+        if options.explain:
+            result.analysis = analysis(parsed)
+    return result
 
 
-def _scored(results):
-    for hit in results:
-        # The sort key holds ScoreFacet's negated score just before the path.
-        score = -hit.score[-2]
-        yield hit.fields(), float(score or 0.0)
+def _contributions(searcher, docnum: int, parsed: ParsedQuery) -> dict[str, float]:
+    """How much each part of the query adds to one document's score."""
+    parts = {"match": parsed.matching(), **{name: wq.Or(qs) for name, qs in parsed.ranking().items()}}
+    scores = {}
+    for name, part in parts.items():
+        matcher = part.matcher(searcher)
+        if matcher.is_active():
+            matcher.skip_to(docnum)
+        hit = matcher.is_active() and matcher.id() == docnum
+        scores[name] = round(matcher.score(), 4) if hit else 0.0
+    return scores
+
+
+def analysis(parsed: ParsedQuery) -> dict:
+    """The query as lbsearch understood it: folded terms, accents kept, expansions."""
+
+    def describe(clause: Clause) -> dict:
+        return {
+            "folded": " ".join(clause.syllables),
+            "exact": " ".join(clause.exact) if clause.accented else None,
+            "phrase": len(clause.syllables) > 1,
+        }
+
+    return {
+        "groups": [[describe(c) for c in group] for group in parsed.groups],
+        "excluded": [describe(c) for c in parsed.excluded],
+        "ranking": {
+            name: [f"{q.fieldname}:{q.text}^{q.boost:g}" for q in queries]
+            for name, queries in parsed.ranking().items()
+        },
+    }
+
+
+def suggest(searcher, parsed: ParsedQuery) -> str | None:
+    """A query built from the index's own words for one that found nothing.
+
+    A syllable the index has never seen becomes the nearest one (within one, else
+    two edits) that lets the whole query match, preferring swapped letters, the
+    same length and frequent words; accents nobody writes become the usual ones.
+    """
+    reader = searcher.reader()
+    words: list[list[str]] = []
+    changed = False
+    for clause in parsed.positive_clauses:
+        phrase = []
+        for folded, accented in zip(clause.syllables, clause.exact):
+            known = reader.doc_frequency("body", folded) or reader.doc_frequency("title", folded)
+            if known and (not clause.accented or reader.doc_frequency("body_exact", accented)):
+                phrase.append(accented if clause.accented else folded)
+                continue
+            choices = _nearby_terms(reader, folded) if not known else [folded]
+            if not choices:
+                return None
+            phrase.append((choices, accented if clause.accented else None))
+            changed = True
+        words.append((phrase, clause.quoted))
+    if not changed:
+        return None
+    return _first_that_matches(searcher, reader, words)
+
+
+def _nearby_terms(reader, folded: str) -> list[str]:
+    candidates = set(reader.terms_within("body", folded, 2))
+    return sorted(candidates, key=lambda term: (
+        edit_distance(term, folded), sorted(term) != sorted(folded),  # swapped letters first
+        abs(len(term) - len(folded)), -reader.doc_frequency("body", term), term,
+    ))[:5]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance where swapping two neighbouring letters counts as one edit."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _first_that_matches(searcher, reader, words) -> str:
+    """Try the replacement choices in order; the first query that finds something wins."""
+    options = [[(c if isinstance(c, str) else None) for c in phrase] for phrase, _ in words]
+    slots = [(i, k, c) for i, (phrase, _) in enumerate(words) for k, c in enumerate(phrase) if isinstance(c, tuple)]
+    tries = [[choices[min(n, len(choices) - 1)] for _, _, (choices, _) in slots] for n in range(5)]
+    best = None
+    for picks in tries:
+        for (i, k, (_, typed)), pick in zip(slots, picks):
+            options[i][k] = _usual_spelling(reader, pick, typed)
+        text = " ".join(f'"{" ".join(o)}"' if quoted else " ".join(o) for o, (_, quoted) in zip(options, words))
+        best = best or text
+        if len(searcher.search(parse_query(text).matching(), limit=1, optimize=False)):
+            return text
+    return best
+
+
+def _usual_spelling(reader, folded: str, typed: str | None = None) -> str:
+    """The accented form of a folded syllable to show: the one closest to what the user
+    typed, else the one most articles use ("cong" -> "công")."""
+    best, best_key = folded, None
+    for term, info in reader.iter_field("body_exact"):
+        term = term.decode("utf-8") if isinstance(term, bytes) else term
+        if fold(term) != folded:
+            continue
+        key = (edit_distance(term, typed) if typed else 0, -info.doc_frequency())
+        if best_key is None or key < best_key:
+            best, best_key = term, key
+    return best
 
 
 def _filters(options: SearchOptions, dated: bool = True) -> list[wq.Query]:
@@ -240,9 +411,10 @@ def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
 
 
 def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list[int]]:
-    """Character spans in text where a clause matches after folding, and which clause each is."""
-    words = list(syllables(text))
-    folded = [fold(w.group()) for w in words]
+    """Character spans in text where a clause matches after folding (abbreviations
+    expanded, so "LĐLĐ" is a match for "Liên đoàn Lao động"), and which clause each is."""
+    words = expanded_syllables(text)
+    folded = [fold(w) for w, _, _ in words]
     spans: list[list[int]] = []
     owners: list[int] = []
     i = 0
@@ -250,11 +422,15 @@ def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list
         matched = 0
         for number, clause in enumerate(clauses):
             n = len(clause.syllables)
-            if tuple(folded[i : i + n]) == clause.syllables and n > matched:
+            if n > matched and tuple(folded[i : i + n]) == clause.syllables:
                 matched, owner = n, number
         if matched:
-            spans.append([words[i].start(), words[i + matched - 1].end()])
-            owners.append(owner)
+            start, end = words[i][1], words[i + matched - 1][2]
+            if spans and start < spans[-1][1]:  # inside an abbreviation already marked
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+                owners.append(owner)
             i += matched
         else:
             i += 1

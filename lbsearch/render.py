@@ -51,13 +51,35 @@ def warning(out: Console, message: str) -> None:
 
 
 def print_hits(out: Console, result: SearchResult) -> None:
+    if result.analysis:
+        print_analysis(out, result.analysis)
     for rank, hit in enumerate(result.hits, 1):
         title = Text(f"{rank}. ", style="bold")
         title.append_text(_highlighted(hit.title, hit.title_highlights, "bold"))
         out.print(title)
         out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id)))
         out.print(Text("   ").append_text(_highlighted(hit.snippet, hit.highlights)))
+        if hit.explain is not None:
+            parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain.items())
+            out.print(Text(f"   score {hit.score:.2f} = {parts}", style="dim"))
         out.print()
+
+
+def print_analysis(out: Console, analysis: dict) -> None:
+    """How the query was understood: what must match, what only ranks."""
+
+    def show(clause: dict) -> str:
+        text = f'"{clause["folded"]}"' if clause["phrase"] else clause["folded"]
+        return text + (f" (accents: {clause['exact']})" if clause["exact"] else "")
+
+    out.print(Text("query, after folding and expanding abbreviations:", style="bold"))
+    for group in analysis["groups"]:
+        out.print(Text("  must match: " + printable(" OR ".join(show(c) for c in group))))
+    for clause in analysis["excluded"]:
+        out.print(Text("  must not match: " + printable(show(clause))))
+    for name, terms in analysis["ranking"].items():
+        out.print(Text(f"  ranks higher with {name}: " + printable(", ".join(terms)), style="dim"))
+    out.print()
 
 
 def summary(result: SearchResult) -> str:
@@ -74,7 +96,15 @@ def hit_record(hit: Hit) -> dict:
 
 
 def search_document(result: SearchResult) -> dict:
-    return {"query": result.query, "total": result.total, "hits": [hit_record(h) for h in result.hits]}
+    document = {
+        "query": result.query,
+        "total": result.total,
+        "suggestion": result.suggestion,
+        "hits": [hit_record(h) for h in result.hits],
+    }
+    if result.analysis is not None:
+        document["analysis"] = result.analysis
+    return document
 
 
 def write_json(document, stream: IO[bytes]) -> None:

@@ -93,3 +93,36 @@ def fold_text(text: str) -> str:
 def syllables(text: str) -> Iterator[re.Match[str]]:
     """The syllables of already-clean text, as regex matches carrying their offsets."""
     return SYLLABLE_RE.finditer(text)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("lbsearch").joinpath("data/abbreviations.json").read_text("utf-8"))
+    return {fold(short): tuple(long.split()) for short, long in data["abbreviations"].items()}
+
+
+def expansion(syllable: str) -> tuple[str, ...] | None:
+    """The words an abbreviation stands for ("LĐLĐ" -> Liên đoàn Lao động), or None.
+
+    Matched on the folded form, so "LĐLĐ", "LÐLÐ" and "ldld" all expand.
+    """
+    return _abbreviations().get(fold(syllable)) if len(syllable) <= 8 else None
+
+
+def expanded_syllables(text: str) -> list[tuple[str, int, int]]:
+    """(syllable, start, end) for clean text, abbreviations replaced by their words.
+
+    Every word of an expansion carries the offsets of the abbreviation it came from,
+    so a match on "Liên đoàn Lao động" highlights "LĐLĐ" in the text.
+    """
+    out: list[tuple[str, int, int]] = []
+    for match in SYLLABLE_RE.finditer(text):
+        words = expansion(match.group())
+        if words:
+            out.extend((word, match.start(), match.end()) for word in words)
+        else:
+            out.append((match.group(), match.start(), match.end()))
+    return out

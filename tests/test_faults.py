@@ -105,7 +105,7 @@ def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, 
 def small_disk(tmp_path):
     mount = tmp_path / "disk"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
                       capture_output=True).returncode != 0:
         pytest.skip("this machine does not let the test mount a small filesystem")
     yield mount
@@ -119,7 +119,7 @@ def test_a_really_full_disk(corpus, tmp_path, small_disk):
     shutil.copy(SEED_FILES[0], few)
     update_index(few, index_dir)
     before = snapshot(index_dir)
-    for n in range(60):  # far more than 400 KB of index
+    for n in range(100):  # far more than 1 MB of index
         shutil.copy(SEED_FILES[n % len(SEED_FILES)], few / f"copy_{n}.txt")
     with pytest.raises(IndexWriteFailed, match="No space left"):
         update_index(few, index_dir)
