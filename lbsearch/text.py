@@ -33,7 +33,7 @@ def clean(text: str) -> str:
     """NFC, LF line ends, look-alikes mapped, invisible and control characters as spaces."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.translate(_CLEAN_TABLE)
-    if not text.isprintable():
+    if not text.replace("\n", "").isprintable():  # rare: the per-character pass is slow
         text = "".join(
             ch if ch == "\n" or not _is_control(ch) else " " for ch in text
         )
@@ -112,17 +112,20 @@ def expansion(syllable: str) -> tuple[str, ...] | None:
     return _abbreviations().get(fold(syllable)) if len(syllable) <= 8 else None
 
 
-def expanded_syllables(text: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=8)  # the index analyses the same title and body for several fields in a row
+def expanded_syllables(text: str) -> tuple[tuple[str, int, int], ...]:
     """(syllable, start, end) for clean text, abbreviations replaced by their words.
 
     Every word of an expansion carries the offsets of the abbreviation it came from,
     so a match on "Liên đoàn Lao động" highlights "LĐLĐ" in the text.
     """
     out: list[tuple[str, int, int]] = []
+    abbreviations = _abbreviations()
     for match in SYLLABLE_RE.finditer(text):
-        words = expansion(match.group())
+        word = match.group()
+        words = abbreviations.get(fold(word)) if len(word) <= 8 else None
         if words:
-            out.extend((word, match.start(), match.end()) for word in words)
+            out.extend((w, match.start(), match.end()) for w in words)
         else:
-            out.append((match.group(), match.start(), match.end()))
-    return out
+            out.append((word, match.start(), match.end()))
+    return tuple(out)
