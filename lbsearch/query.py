@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from whoosh import query as wq
-from whoosh.sorting import MultiFacet, ScoreFacet, TranslateFacet, FieldFacet
+from whoosh.sorting import FieldFacet, MultiFacet, QueryFacet, ScoreFacet, TranslateFacet
 
 from . import dates
 from .places import District
@@ -23,8 +23,8 @@ from .text import clean, exact, expanded_syllables, fold
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
 TITLE_BOOST = 2.0  # a match in the headline
 LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
-EXACT_BOOST = 1.0  # the accents as typed (only for queries typed with accents)
-PAIR_BOOST = 1.5  # two typed syllables standing together, in order
+PAIR_BOOST = 2.0  # two typed syllables standing together, in order
+PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
 MAX_CLAUSES = 64
 SNIPPET_CHARS = 220
 SNIPPET_LEAD_CHARS = 60  # context kept before the first match
@@ -81,18 +81,27 @@ class ParsedQuery:
 
     def ranking(self) -> dict[str, list[wq.Query]]:
         """Optional terms that raise a hit's score, by what they reward."""
-        parts: dict[str, list[wq.Query]] = {"exact accents": [], "words together": [], "lead": []}
+        parts: dict[str, list[wq.Query]] = {"words together": [], "whole phrase": [], "lead": []}
         for clause in self.positive_clauses:
-            if clause.accented:
-                for word in clause.exact:
-                    parts["exact accents"].append(wq.Term("title_exact", word, boost=EXACT_BOOST * TITLE_BOOST))
-                    parts["exact accents"].append(wq.Term("body_exact", word, boost=EXACT_BOOST))
             parts["lead"].extend(wq.Term("lead", s, boost=LEAD_BOOST) for s in clause.syllables)
         for run in self._unquoted_runs():
             parts["words together"].extend(
                 wq.Term("pairs", f"{a} {b}", boost=PAIR_BOOST) for a, b in zip(run, run[1:])
             )
+            if len(run) > 2:
+                parts["whole phrase"] += [
+                    wq.Phrase("title", list(run), boost=PHRASE_BOOST * TITLE_BOOST),
+                    wq.Phrase("body", list(run), boost=PHRASE_BOOST),
+                ]
         return {name: queries for name, queries in parts.items() if queries}
+
+    def exact_tier(self) -> wq.Query | None:
+        """Articles with every typed accent exactly as typed (any tone placement); these
+        rank above the ones that match only after folding. None for accent-free queries."""
+        words = [w for c in self.positive_clauses if c.accented for w in c.exact]
+        if not words:
+            return None
+        return wq.And([wq.Or([wq.Term("title_exact", w), wq.Term("body_exact", w)]) for w in words])
 
     def _unquoted_runs(self) -> list[tuple[str, ...]]:
         """Syllables typed one after another without quotes or OR between them."""
@@ -229,7 +238,7 @@ def search(ix, options: SearchOptions) -> SearchResult:
             parsed.whoosh(),
             filter=wq.And(filters) if filters else None,
             limit=options.limit,
-            sortedby=_sort_facet(options.sort),
+            sortedby=_sort_facet(options.sort, parsed.exact_tier()),
             terms=False,
             optimize=False,
         )
@@ -256,15 +265,19 @@ def search(ix, options: SearchOptions) -> SearchResult:
 
 
 def _contributions(searcher, docnum: int, parsed: ParsedQuery) -> dict[str, float]:
-    """How much each part of the query adds to one document's score."""
+    """How much each part of the query adds to one document's score; with accents
+    typed, "exact accents" is 1 for an article in the first tier, else 0."""
     parts = {"match": parsed.matching(), **{name: wq.Or(qs) for name, qs in parsed.ranking().items()}}
+    tier = parsed.exact_tier()
+    if tier is not None:
+        parts["exact accents"] = tier
     scores = {}
     for name, part in parts.items():
         matcher = part.matcher(searcher)
         if matcher.is_active():
             matcher.skip_to(docnum)
         hit = matcher.is_active() and matcher.id() == docnum
-        scores[name] = round(matcher.score(), 4) if hit else 0.0
+        scores[name] = (1.0 if name == "exact accents" else round(matcher.score(), 4)) if hit else 0.0
     return scores
 
 
@@ -282,10 +295,15 @@ def analysis(parsed: ParsedQuery) -> dict:
         "groups": [[describe(c) for c in group] for group in parsed.groups],
         "excluded": [describe(c) for c in parsed.excluded],
         "ranking": {
-            name: [f"{q.fieldname}:{q.text}^{q.boost:g}" for q in queries]
-            for name, queries in parsed.ranking().items()
+            name: [_describe_query(q) for q in queries] for name, queries in parsed.ranking().items()
         },
+        "exact_accents_first": [w for c in parsed.positive_clauses if c.accented for w in c.exact],
     }
+
+
+def _describe_query(q: wq.Query) -> str:
+    text = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
+    return f"{q.fieldname}:{text}^{q.boost:g}"
 
 
 def suggest(searcher, parsed: ParsedQuery) -> str | None:
@@ -380,12 +398,15 @@ def _filters(options: SearchOptions, dated: bool = True) -> list[wq.Query]:
     return filters
 
 
-def _sort_facet(sort: str):
+def _sort_facet(sort: str, exact_tier: wq.Query | None = None):
     # Ties end in corpus-path order, never in the order documents happen to sit in
     # the index, so an updated index ranks exactly as a fresh build does.
     by_path = FieldFacet("key")
     if sort == "relevance":
-        return MultiFacet([ScoreFacet(), by_path])
+        if exact_tier is None:
+            return MultiFacet([ScoreFacet(), by_path])
+        # Category names sort as text: "0" (exact accents) before "1" (folded only).
+        return MultiFacet([QueryFacet({"0": exact_tier}, other="1"), ScoreFacet(), by_path])
     if sort == "newest":
         # Unknown dates are 0, so they sort last among the newest.
         return MultiFacet([FieldFacet("date_num", reverse=True), ScoreFacet(), by_path])

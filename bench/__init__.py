@@ -1,0 +1,1 @@
+"""Benchmarks for lbsearch: a corpus generator, relevance evaluation and speed runs."""

@@ -1,0 +1,186 @@
+"""Relevance evaluation: lbsearch against a plain Whoosh baseline, in one run.
+
+    python -m bench.relevance [--docs 1000] [--queries 200]
+
+Prints one table:
+- judged queries over the real seeds (articles that must come first, articles
+  that must not appear);
+- known-item search over a generated corpus: the query is an article's headline,
+  or six consecutive syllables of its body, typed with accents and without;
+  MRR@10 and the share found first;
+- accent precision: accented two-syllable queries whose folded form other words
+  share; the share of the top 10 that contain the exact accented words.
+
+The baseline is one folded field (the same folding, no abbreviations), Whoosh's
+default BM25F, all words required, no phrase, accent or lead boosts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.fields import ID, TEXT, Schema
+
+from lbsearch.analysis import FoldFilter
+from lbsearch.extract import decode, extract
+from lbsearch.index import open_index, update_index
+from lbsearch.query import SearchOptions, search
+from lbsearch.text import SYLLABLE_RE, exact, fold
+
+from .generate import SEEDS, generate
+
+JUDGED = [
+    # query, ids one of which must come first, ids that must not appear
+    ("Quy chế phối hợp", {"000_de9231ce01b27642"}, set()),
+    ("quy che phoi hop", {"000_de9231ce01b27642"}, set()),
+    ("LĐLĐ huyện Gia Lâm", {"000_de9231ce01b27642"}, set()),
+    ("Liên đoàn Lao động huyện Gia Lâm", {"000_de9231ce01b27642"}, set()),
+    ("Công đoàn xã Gia Lâm", {"004_c22b981af91ee202"}, set()),
+    ("Nghệ An", {"003_b5d277c22c92321f"}, set()),
+    ("ky ket chuong trinh phoi hop cong tac", {"003_b5d277c22c92321f"}, set()),
+    ("Quận ủy Đống Đa", {"001_6ae812ba00bba860"}, set()),
+    ("cụm thi đua", {"002_3030d9cee70eb42f"}, set()),
+    ("Tổng Bí thư Tô Lâm", set(), {"000_de9231ce01b27642"}),
+    ("iHanoi", set(), {"001_6ae812ba00bba860"}),
+    ("MICCO", set(), {"003_b5d277c22c92321f"}),
+    ("gia lâm", {"004_c22b981af91ee202", "000_de9231ce01b27642"}, set()),
+]
+
+
+class Baseline:
+    """Plain Whoosh: one folded field, default BM25F, every word required."""
+
+    def __init__(self, corpus: Path, folder: Path):
+        schema = Schema(id=ID(stored=True), text=TEXT(analyzer=RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()))
+        ix = windex.create_in(str(folder), schema)
+        with ix.writer(limitmb=256) as writer:
+            for path in sorted(corpus.rglob("*.txt")):
+                article = extract(decode(path.read_bytes()), path.stem, str(path))
+                writer.add_document(id=article.id, text=article.title + "\n" + article.body)
+        self.ix = ix
+
+    def ids(self, text: str, limit: int = 10) -> list[str]:
+        words = [fold(w) for w in SYLLABLE_RE.findall(text)]
+        with self.ix.searcher() as searcher:
+            hits = searcher.search(wq.And([wq.Term("text", w) for w in words]), limit=limit, optimize=False)
+            return [hit["id"] for hit in hits]
+
+
+class Lbsearch:
+    def __init__(self, corpus: Path, folder: Path):
+        update_index(corpus, folder)
+        self.ix = open_index(folder)
+
+    def ids(self, text: str, limit: int = 10) -> list[str]:
+        return [hit.id for hit in search(self.ix, SearchOptions(text, limit=limit)).hits]
+
+
+def judged(engine) -> tuple[int, int]:
+    passed = 0
+    for text, first, never in JUDGED:
+        ids = engine.ids(text)
+        ok = (not first or (ids and ids[0] in first)) and not (set(ids) & never)
+        passed += bool(ok)
+    return passed, len(JUDGED)
+
+
+def articles(corpus: Path):
+    for path in sorted(corpus.rglob("*.txt")):
+        yield extract(decode(path.read_bytes()), path.stem, str(path))
+
+
+def known_items(corpus: Path, count: int, rng: random.Random) -> dict[str, list[tuple[str, str]]]:
+    chosen = rng.sample(list(articles(corpus)), count)
+    kinds: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for article in chosen:
+        kinds["headline, accents"].append((article.title, article.id))
+        kinds["headline, no accents"].append((" ".join(fold(w) for w in SYLLABLE_RE.findall(article.title)), article.id))
+        words = SYLLABLE_RE.findall(article.body)
+        start = rng.randrange(0, max(1, len(words) - 6))
+        window = " ".join(words[start : start + 6])
+        kinds["6 syllables, accents"].append((window, article.id))
+        kinds["6 syllables, no accents"].append((" ".join(fold(w) for w in window.split()), article.id))
+    return kinds
+
+
+def mrr(engine, queries: list[tuple[str, str]]) -> tuple[float, float]:
+    reciprocal, first = 0.0, 0
+    for text, wanted in queries:
+        ids = engine.ids(text)
+        if wanted in ids:
+            reciprocal += 1 / (ids.index(wanted) + 1)
+            first += ids[0] == wanted
+    return reciprocal / len(queries), first / len(queries)
+
+
+def confusable_queries(corpus: Path, limit: int, rng: random.Random) -> list[str]:
+    """Accented two-syllable phrases whose folded form is written with other accents too."""
+    docs_with: dict[str, set[str]] = defaultdict(set)
+    for article in articles(corpus):
+        words = [exact(w) for w in SYLLABLE_RE.findall(article.body)]
+        for pair in zip(words, words[1:]):
+            docs_with[" ".join(pair)].add(article.id)
+    by_fold: dict[str, list[str]] = defaultdict(list)
+    for phrase, ids in docs_with.items():
+        if len(ids) >= 3 and not phrase.isascii():
+            by_fold[" ".join(fold(w) for w in phrase.split())].append(phrase)
+    candidates = sorted(p for forms in by_fold.values() if len(forms) > 1 for p in forms)
+    return rng.sample(candidates, min(limit, len(candidates)))
+
+
+def accent_precision(engine, queries: list[str], exact_words: dict[str, set[str]]) -> float:
+    shares = []
+    for text in queries:
+        ids = engine.ids(text)
+        wanted = set(text.split())
+        if ids:
+            shares.append(sum(wanted <= exact_words[i] for i in ids) / len(ids))
+    return sum(shares) / len(shares)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="lbsearch relevance evaluation")
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        generate(corpus, args.docs, args.seed)
+        seeds_ours, seeds_base = Lbsearch(SEEDS, tmp / "s1"), Baseline(SEEDS, _mk(tmp / "s2"))
+        ours, base = Lbsearch(corpus, tmp / "g1"), Baseline(corpus, _mk(tmp / "g2"))
+        exact_words = {a.id: {exact(w) for w in SYLLABLE_RE.findall(a.title + " " + a.body)} for a in articles(corpus)}
+
+        rows = [("judged queries on the seeds (passed)",
+                 "{}/{}".format(*judged(seeds_ours)), "{}/{}".format(*judged(seeds_base)))]
+        for kind, queries in known_items(corpus, args.queries, rng).items():
+            (o_mrr, o_first), (b_mrr, b_first) = mrr(ours, queries), mrr(base, queries)
+            rows.append((f"known item, {kind}: MRR@10", f"{o_mrr:.3f}", f"{b_mrr:.3f}"))
+            rows.append((f"known item, {kind}: found first", f"{o_first:.3f}", f"{b_first:.3f}"))
+        confusable = confusable_queries(corpus, 60, rng)
+        rows.append((f"accent precision@10 ({len(confusable)} queries)",
+                     f"{accent_precision(ours, confusable, exact_words):.3f}",
+                     f"{accent_precision(base, confusable, exact_words):.3f}"))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'lbsearch':>9}  {'baseline':>9}")
+    for name, ours_value, base_value in rows:
+        print(f"{name:<{width}}  {ours_value:>9}  {base_value:>9}")
+    print(f"(corpus: {args.docs} generated articles, seed {args.seed}; {args.queries} known items per kind)")
+
+
+def _mk(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
+if __name__ == "__main__":
+    main()
