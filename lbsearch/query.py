@@ -85,14 +85,14 @@ class ParsedQuery:
         for clause in self.positive_clauses:
             parts["lead"].extend(wq.Term("lead", s, boost=LEAD_BOOST) for s in clause.syllables)
         for run in self._unquoted_runs():
-            parts["words together"].extend(
-                wq.Term("pairs", f"{a} {b}", boost=PAIR_BOOST) for a, b in zip(run, run[1:])
-            )
-            if len(run) > 2:
-                parts["whole phrase"] += [
-                    wq.Phrase("title", list(run), boost=PHRASE_BOOST * TITLE_BOOST),
-                    wq.Phrase("body", list(run), boost=PHRASE_BOOST),
-                ]
+            pairs = [f"{a} {b}" for a, b in zip(run, run[1:])]
+            parts["words together"].extend(wq.Term("pairs", p, boost=PAIR_BOOST) for p in pairs)
+            if len(pairs) > 1:
+                # Every pair of the run present: the run as a phrase, found by term
+                # lookups alone (a Phrase query would decode positions in every candidate).
+                parts["whole phrase"].append(
+                    wq.And([wq.Term("pairs", p) for p in pairs], boost=PHRASE_BOOST)
+                )
         return {name: queries for name, queries in parts.items() if queries}
 
     def exact_tier(self) -> wq.Query | None:
@@ -302,8 +302,9 @@ def analysis(parsed: ParsedQuery) -> dict:
 
 
 def _describe_query(q: wq.Query) -> str:
-    text = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
-    return f"{q.fieldname}:{text}^{q.boost:g}"
+    if isinstance(q, wq.And):
+        return "all of (" + ", ".join(_describe_query(sub) for sub in q.subqueries) + f")^{q.boost:g}"
+    return f"{q.fieldname}:{q.text}^{q.boost:g}"
 
 
 def suggest(searcher, parsed: ParsedQuery) -> str | None:
