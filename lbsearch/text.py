@@ -1,15 +1,18 @@
-"""Pure text functions for Vietnamese: cleaning, canonical tone placement, folding.
+"""Pure text functions for Vietnamese: cleaning, canonical tone placement, folding,
+syllables and abbreviation expansion (table in data/abbreviations.json).
 
-Everything here maps ``str -> str`` (or yields syllables) and knows nothing about
-files, pages or indexes. Extraction, analysis and querying all go through these
+Everything here maps text to text (or to syllables) and knows nothing about files,
+pages or indexes. Extraction, analysis and querying all go through these
 functions so that the index and the query see the same text.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 from typing import Iterator
 
 from unidecode import unidecode
@@ -97,19 +100,8 @@ def syllables(text: str) -> Iterator[re.Match[str]]:
 
 @lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, tuple[str, ...]]:
-    import json
-    from importlib import resources
-
     data = json.loads(resources.files("lbsearch").joinpath("data/abbreviations.json").read_text("utf-8"))
     return {fold(short): tuple(long.split()) for short, long in data["abbreviations"].items()}
-
-
-def expansion(syllable: str) -> tuple[str, ...] | None:
-    """The words an abbreviation stands for ("LĐLĐ" -> Liên đoàn Lao động), or None.
-
-    Matched on the folded form, so "LĐLĐ", "LÐLÐ" and "ldld" all expand.
-    """
-    return _abbreviations().get(fold(syllable)) if len(syllable) <= 8 else None
 
 
 @lru_cache(maxsize=8)  # the index analyses the same title and body for several fields in a row

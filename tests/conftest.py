@@ -26,6 +26,14 @@ def seed_text(stem: str) -> str:
     return (SEEDS / f"{stem}.txt").read_text("utf-8")
 
 
+def seed_copies(folder: Path, count: int) -> Path:
+    """A corpus of count files, the real seeds over and over: for runs long enough to interrupt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        shutil.copy(SEED_FILES[n % len(SEED_FILES)], folder / f"{n:03d}.txt")
+    return folder
+
+
 def to_cp1258(text: str) -> bytes:
     """Windows-1258 bytes: letters with their vowel marks, then a separate tone byte."""
     out = []

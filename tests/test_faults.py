@@ -14,7 +14,7 @@ import pytest
 from lbsearch import index as lbindex
 from lbsearch.index import IndexDamaged, IndexWriteFailed, open_index, update_index
 
-from .conftest import SEED_FILES, SEEDS
+from .conftest import SEED_FILES, SEEDS, seed_copies
 from .test_robustness import snapshot
 
 
@@ -175,10 +175,7 @@ def test_searches_during_indexing_see_whole_commits(tmp_path):
 
 
 def test_few_file_descriptors(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(80):
-        shutil.copy(SEED_FILES[n % len(SEED_FILES)], corpus / f"{n:03d}.txt")
+    corpus = seed_copies(tmp_path / "corpus", 80)
 
     def limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
@@ -218,10 +215,7 @@ def test_huge_and_vanishing_files(corpus, tmp_path):
 def test_ctrl_c_is_a_clean_stop(tmp_path):
     import signal
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(150):
-        shutil.copy(SEED_FILES[n % len(SEED_FILES)], corpus / f"{n:03d}.txt")
+    corpus = seed_copies(tmp_path / "corpus", 150)
     index_dir = tmp_path / "ix"
     proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -13,7 +13,7 @@ from lbsearch.extract import SkipFile, decode, extract
 from lbsearch.index import IndexBusy, open_index, update_index
 from lbsearch.query import QueryError, SearchOptions, make_snippet, parse_query, search
 
-from .conftest import SEED_FILES, SEEDS
+from .conftest import SEED_FILES, SEEDS, seed_copies
 
 PROBES = ["quy che phoi hop", '"Long Biên"', "Gia Lâm", "công đoàn", "Nghệ An", "hoạt động", "xyz"]
 
@@ -154,10 +154,7 @@ def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):
 
 
 def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for n in range(60):
-        shutil.copy(SEED_FILES[n % len(SEED_FILES)], corpus / f"{n:03d}.txt")
+    corpus = seed_copies(tmp_path / "corpus", 60)
     index_dir = tmp_path / "ix"
     before = snapshot_after(corpus, index_dir, first=15)
     code = (
