@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -40,14 +39,15 @@ MIX = [
 ]
 
 
-def run(command: list[str], **kwargs) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (its own rusage, from wait4)."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def lbsearch(*args: str) -> list[str]:

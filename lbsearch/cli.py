@@ -55,6 +55,15 @@ def _stderr():
     return render.console(sys.stderr)
 
 
+def _say(message: str, style: str = "") -> None:
+    """One line on stderr, shown literally: no markup, no control characters."""
+    from rich.text import Text
+
+    from .text import printable
+
+    _stderr().print(Text(printable(message), style=style))
+
+
 def _build(corpus: Path, index_dir: Path, rebuild: bool = False):
     """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
     from . import index, render
@@ -117,9 +126,9 @@ def _open_or_build(index_dir: Path, corpus: Path):
     from . import index
 
     if not index.index_exists(index_dir) and corpus.is_dir():
-        _stderr().print(f"lbsearch: no index at {index_dir} yet: building it from {corpus}", markup=False)
+        _say(f"lbsearch: no index at {index_dir} yet: building it from {corpus}")
         report = _build(corpus, index_dir)
-        _stderr().print(_report_line(report, corpus, index_dir), markup=False)
+        _say(_report_line(report, corpus, index_dir))
     return index.open_index(index_dir)
 
 
@@ -159,19 +168,16 @@ def search(
     ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
     result = run_search(ix, options)
     if result.undated_excluded:
-        _stderr().print(
-            f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter",
-            markup=False,
-        )
+        _say(f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter")
     if result.suggestion:
-        _stderr().print(f"lbsearch: nothing matched; did you mean: {result.suggestion}", markup=False)
+        _say(f"lbsearch: nothing matched; did you mean: {result.suggestion}")
     if as_json:
         render.write_json(render.search_document(result), sys.stdout.buffer)
     elif as_jsonl:
         render.write_jsonl(result, sys.stdout.buffer)
     else:
         render.print_hits(render.console(), result)
-        _stderr().print(render.summary(result), markup=False, style="dim")
+        _say(render.summary(result), style="dim")
     sys.stdout.flush()
     return EXIT_MATCH if result.total else EXIT_NO_MATCH
 
@@ -191,7 +197,7 @@ def show(
 
     record = get_article(index.open_index(index_dir or _default_index()), article_id)
     if record is None:
-        _stderr().print(f"lbsearch: no article with id {article_id!r}", markup=False)
+        _say(f"lbsearch: no article with id {article_id!r}")
         return EXIT_NO_MATCH
     if as_json:
         render.write_json(record, sys.stdout.buffer)

@@ -55,7 +55,9 @@ class IndexIncompatible(IndexProblem):
 
 
 class IndexDamaged(IndexProblem):
-    pass
+    def __init__(self, index_dir: Path, detail: str):
+        super().__init__(f"the index at {index_dir} is damaged ({detail}); run `lbsearch index --rebuild`")
+        self.detail = detail
 
 
 class IndexBusy(IndexProblem):
@@ -161,7 +163,7 @@ def read_meta(index_dir: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:
-        raise IndexDamaged(f"index metadata {_meta_path(index_dir)} is unreadable ({err})") from None
+        raise IndexDamaged(index_dir, f"{META_FILE} is unreadable: {err}") from None
 
 
 def _write_meta(index_dir: Path, corpus_root: Path) -> None:
@@ -196,10 +198,9 @@ def _commit_files(index_dir: Path):
     """(path, stat) of the files the latest commit is made of: its TOC and its segments."""
     toc = f"_MAIN_{_latest_generation(index_dir)}.toc"
     for path in sorted(index_dir.iterdir()):
-        if path.name == toc or (path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK"):
-            stat = path.stat()
-            if not os.path.isdir(path):
-                yield path, stat
+        is_part = path.name == toc or (path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK")
+        if is_part and path.is_file():
+            yield path, path.stat()
 
 
 def _crc32(path: Path) -> int:
@@ -224,17 +225,11 @@ def _verify(index_dir: Path, meta: dict) -> None:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise _damaged(index_dir, f"{name} is missing") from None
+            raise IndexDamaged(index_dir, f"{name} is missing") from None
         if stat.st_size != recorded["size"]:
-            raise _damaged(index_dir, f"{name} has {stat.st_size} bytes, {recorded['size']} were written")
+            raise IndexDamaged(index_dir, f"{name} has {stat.st_size} bytes, {recorded['size']} were written")
         if stat.st_mtime_ns != recorded["mtime_ns"] and _crc32(path) != recorded["crc32"]:
-            raise _damaged(index_dir, f"{name} does not match its checksum")
-
-
-def _damaged(index_dir: Path, what: str) -> "IndexDamaged":
-    damaged = IndexDamaged(f"the index at {index_dir} is damaged ({what}); run `lbsearch index --rebuild`")
-    damaged.detail = what
-    return damaged
+            raise IndexDamaged(index_dir, f"{name} does not match its checksum")
 
 
 def incompatibility(meta: dict | None) -> str | None:
@@ -279,7 +274,7 @@ def _open_checked(index_dir: Path):
     try:
         return _open_whoosh(index_dir)
     except Exception as err:  # Whoosh raises anything from EOFError to pickle errors here
-        raise _damaged(index_dir, f"{type(err).__name__}: {err}") from None
+        raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
 
 
 def _check_writable_folder(index_dir: Path) -> None:
@@ -372,20 +367,15 @@ def _open_for_update(index_dir: Path, rebuild: bool, report: IndexReport):
     """The index to update, or a new empty one (report.rebuilt) when it is missing,
     of another version or damaged."""
     if index_exists(index_dir):
-        problem = incompatibility(read_meta(index_dir))
-        if problem:
-            report.reason = problem
-        else:
-            try:
-                _verify(index_dir, read_meta(index_dir) or {})
-                ix = _open_whoosh(index_dir)
+        try:
+            report.reason = incompatibility(read_meta(index_dir))
+            if report.reason is None:
+                ix = _open_checked(index_dir)
                 if rebuild:
                     report.rebuilt, report.reason = True, "--rebuild was asked for"
                 return ix
-            except IndexDamaged as err:
-                report.reason = f"the old index was damaged: {err.detail}"
-            except Exception as err:
-                report.reason = f"the old index was unreadable ({type(err).__name__})"
+        except IndexDamaged as err:
+            report.reason = f"the old index was damaged: {err.detail}"
     report.rebuilt = True
     return _create(index_dir)
 

@@ -136,7 +136,7 @@ def parse_query(text: str) -> ParsedQuery:
                 raise QueryError("OR needs a term on each side")
             join_with_previous = True
             continue
-        if word in ("NOT",) or word == "-":
+        if word in ("NOT", "-"):
             negate = True
             continue
         if word in ("AND", "&&"):
@@ -310,29 +310,44 @@ def _describe_query(q: wq.Query) -> str:
 def suggest(searcher, parsed: ParsedQuery) -> str | None:
     """A query built from the index's own words for one that found nothing.
 
-    A syllable the index has never seen becomes the nearest one (within one, else
-    two edits) that lets the whole query match, preferring swapped letters, the
-    same length and frequent words; accents nobody writes become the usual ones.
+    A syllable the index has never seen becomes one of the nearest (within two
+    edits, swapped letters counting as one) that lets the whole query match; a
+    syllable whose typed accents nobody writes gets the usual ones. None when
+    there is nothing to correct.
     """
     reader = searcher.reader()
-    words: list[list[str]] = []
-    changed = False
-    for clause in parsed.positive_clauses:
-        phrase = []
+    slots = []  # (clause number, what was typed, folded candidates or None to keep it)
+    for number, clause in enumerate(parsed.positive_clauses):
         for folded, accented in zip(clause.syllables, clause.exact):
+            typed = accented if clause.accented else folded
             known = reader.doc_frequency("body", folded) or reader.doc_frequency("title", folded)
             if known and (not clause.accented or reader.doc_frequency("body_exact", accented)):
-                phrase.append(accented if clause.accented else folded)
+                slots.append((number, typed, None))
                 continue
-            choices = _nearby_terms(reader, folded) if not known else [folded]
-            if not choices:
+            candidates = [folded] if known else _nearby_terms(reader, folded)
+            if not candidates:
                 return None
-            phrase.append((choices, accented if clause.accented else None))
-            changed = True
-        words.append((phrase, clause.quoted))
-    if not changed:
+            slots.append((number, typed, candidates))
+    if all(candidates is None for _, _, candidates in slots):
         return None
-    return _first_that_matches(searcher, reader, words)
+    spellings = _spellings(reader, {c for _, _, cands in slots for c in cands or ()})
+    first = None
+    for attempt in range(5):
+        words: list[list[str]] = [[] for _ in parsed.positive_clauses]
+        for number, typed, candidates in slots:
+            if candidates is None:
+                words[number].append(typed)
+            else:
+                pick = candidates[min(attempt, len(candidates) - 1)]
+                words[number].append(_closest_spelling(spellings.get(pick, []), pick, typed))
+        text = " ".join(
+            f'"{" ".join(w)}"' if clause.quoted else " ".join(w)
+            for w, clause in zip(words, parsed.positive_clauses)
+        )
+        first = first or text
+        if len(searcher.search(parse_query(text).matching(), limit=1, optimize=False)):
+            return text
+    return first
 
 
 def _nearby_terms(reader, folded: str) -> list[str]:
@@ -356,34 +371,24 @@ def edit_distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def _first_that_matches(searcher, reader, words) -> str:
-    """Try the replacement choices in order; the first query that finds something wins."""
-    options = [[(c if isinstance(c, str) else None) for c in phrase] for phrase, _ in words]
-    slots = [(i, k, c) for i, (phrase, _) in enumerate(words) for k, c in enumerate(phrase) if isinstance(c, tuple)]
-    tries = [[choices[min(n, len(choices) - 1)] for _, _, (choices, _) in slots] for n in range(5)]
-    best = None
-    for picks in tries:
-        for (i, k, (_, typed)), pick in zip(slots, picks):
-            options[i][k] = _usual_spelling(reader, pick, typed)
-        text = " ".join(f'"{" ".join(o)}"' if quoted else " ".join(o) for o, (_, quoted) in zip(options, words))
-        best = best or text
-        if len(searcher.search(parse_query(text).matching(), limit=1, optimize=False)):
-            return text
-    return best
-
-
-def _usual_spelling(reader, folded: str, typed: str | None = None) -> str:
-    """The accented form of a folded syllable to show: the one closest to what the user
-    typed, else the one most articles use ("cong" -> "công")."""
-    best, best_key = folded, None
+def _spellings(reader, folded_terms: set[str]) -> dict[str, list[tuple[str, int]]]:
+    """Accented forms in the index, with their document frequencies, of some folded terms
+    (one pass over the exact vocabulary)."""
+    found: dict[str, list[tuple[str, int]]] = {}
     for term, info in reader.iter_field("body_exact"):
         term = term.decode("utf-8") if isinstance(term, bytes) else term
-        if fold(term) != folded:
-            continue
-        key = (edit_distance(term, typed) if typed else 0, -info.doc_frequency())
-        if best_key is None or key < best_key:
-            best, best_key = term, key
-    return best
+        folded = fold(term)
+        if folded in folded_terms:
+            found.setdefault(folded, []).append((term, info.doc_frequency()))
+    return found
+
+
+def _closest_spelling(forms: list[tuple[str, int]], folded: str, typed: str) -> str:
+    """The form closest to what the user typed, else the most common ("cong" -> "công")."""
+    if not forms:
+        return folded
+    typed_accents = typed if not typed.isascii() else None
+    return min(forms, key=lambda form: (edit_distance(form[0], typed_accents) if typed_accents else 0, -form[1]))[0]
 
 
 def _filters(options: SearchOptions, dated: bool = True) -> list[wq.Query]:

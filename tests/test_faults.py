@@ -227,3 +227,14 @@ def test_ctrl_c_is_a_clean_stop(tmp_path):
     assert proc.returncode == 130
     assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
     assert update_index(corpus, index_dir).added == 150
+
+
+def test_unreadable_metadata_is_rebuilt_not_a_dead_end(corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    (index_dir / lbindex.META_FILE).write_text("{ not json")
+    with pytest.raises(IndexDamaged, match="--rebuild"):
+        open_index(index_dir)
+    report = update_index(corpus, index_dir, rebuild=True)
+    assert report.rebuilt and "unreadable" in report.reason
+    assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
