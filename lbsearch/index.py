@@ -25,7 +25,8 @@ from typing import Callable
 
 import whoosh
 import whoosh.index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Existence
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
@@ -35,7 +36,7 @@ from .analysis import exact_analyzer, folding_analyzer, pair_analyzer
 from .extract import Article, SkipFile, article_id_for, extract, read_text
 from .places import district_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "lbsearch.json"
 WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
 WRITE_LOCK_WAIT_SECONDS = 10.0
@@ -115,11 +116,12 @@ def make_schema() -> Schema:
         # Matching: folded syllables with positions (phrases).
         title=TEXT(analyzer=folded, stored=True),
         body=TEXT(analyzer=folded, stored=True),
-        # Ranking only: the opening paragraph, the accents as written, syllable pairs.
+        # Ranking only: the opening paragraph and syllable pairs (scored), and the
+        # accents as written in headline and body (only whether a word is there: the
+        # accent tier, so no frequencies, lengths or scores to write).
         lead=TEXT(analyzer=folded, phrase=False),
-        title_exact=TEXT(analyzer=accented, phrase=False),
-        body_exact=TEXT(analyzer=accented, phrase=False),
         pairs=TEXT(analyzer=pairs, phrase=False),
+        exact=FieldType(Existence(), accented),
         date=STORED,
         date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
         date_source=STORED,
@@ -306,8 +308,7 @@ def _document(article: Article, key: str, fingerprint: str) -> dict:
         "title": article.title,
         "body": article.body,
         "lead": article.lead,
-        "title_exact": article.title,
-        "body_exact": article.body,
+        "exact": article.title + "\n" + article.body,
         "pairs": article.title + "\n" + article.body,
         "date": article.date.isoformat() if article.date else None,
         "date_num": dates.date_number(article.date),

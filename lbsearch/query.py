@@ -101,7 +101,7 @@ class ParsedQuery:
         words = [w for c in self.positive_clauses if c.accented for w in c.exact]
         if not words:
             return None
-        return wq.And([wq.Or([wq.Term("title_exact", w), wq.Term("body_exact", w)]) for w in words])
+        return wq.And([wq.Term("exact", w) for w in words])
 
     def _unquoted_runs(self) -> list[tuple[str, ...]]:
         """Syllables typed one after another without quotes or OR between them."""
@@ -321,7 +321,7 @@ def suggest(searcher, parsed: ParsedQuery) -> str | None:
         for folded, accented in zip(clause.syllables, clause.exact):
             typed = accented if clause.accented else folded
             known = reader.doc_frequency("body", folded) or reader.doc_frequency("title", folded)
-            if known and (not clause.accented or reader.doc_frequency("body_exact", accented)):
+            if known and (not clause.accented or reader.doc_frequency("exact", accented)):
                 slots.append((number, typed, None))
                 continue
             candidates = [folded] if known else _nearby_terms(reader, folded)
@@ -375,7 +375,7 @@ def _spellings(reader, folded_terms: set[str]) -> dict[str, list[tuple[str, int]
     """Accented forms in the index, with their document frequencies, of some folded terms
     (one pass over the exact vocabulary)."""
     found: dict[str, list[tuple[str, int]]] = {}
-    for term, info in reader.iter_field("body_exact"):
+    for term, info in reader.iter_field("exact"):
         term = term.decode("utf-8") if isinstance(term, bytes) else term
         folded = fold(term)
         if folded in folded_terms:
