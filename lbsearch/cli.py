@@ -64,7 +64,7 @@ def _say(message: str, style: str = "") -> None:
     _stderr().print(Text(printable(message), style=style))
 
 
-def _build(corpus: Path, index_dir: Path, rebuild: bool = False):
+def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None):
     """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
     from . import index, render
 
@@ -75,14 +75,14 @@ def _build(corpus: Path, index_dir: Path, rebuild: bool = False):
 
     try:
         if not sys.stderr.isatty():
-            return index.update_index(corpus, index_dir, rebuild=rebuild, on_warning=on_warning)
+            return index.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, on_warning=on_warning)
         from rich.progress import Progress
 
         # Rich keeps the bar below the warnings printed through the same console.
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("indexing", total=None)
             return index.update_index(
-                corpus, index_dir, rebuild=rebuild, on_warning=on_warning,
+                corpus, index_dir, rebuild=rebuild, jobs=jobs, on_warning=on_warning,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except KeyboardInterrupt:
@@ -105,6 +105,10 @@ def index_command(
     ),
     index_dir: Optional[Path] = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Read every file again and replace the index."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=1,
+        help="Processes that read and index files [default: one per core, for 200 or more changed files each].",
+    ),
 ) -> int:
     """Build or update the index: only changed files are read again.
 
@@ -112,7 +116,7 @@ def index_command(
     """
     corpus = corpus or _default_corpus()
     index_dir = index_dir or _default_index()
-    report = _build(corpus, index_dir, rebuild)
+    report = _build(corpus, index_dir, rebuild, jobs)
     from rich.text import Text
 
     from . import render

@@ -408,16 +408,26 @@ def _sort_facet(sort: str, exact_tier: wq.Query | None = None):
     # Ties end in corpus-path order, never in the order documents happen to sit in
     # the index, so an updated index ranks exactly as a fresh build does.
     by_path = FieldFacet("key")
+    by_score = _RoundedScoreFacet()
     if sort == "relevance":
         if exact_tier is None:
-            return MultiFacet([ScoreFacet(), by_path])
+            return MultiFacet([by_score, by_path])
         # Category names sort as text: "0" (exact accents) before "1" (folded only).
-        return MultiFacet([QueryFacet({"0": exact_tier}, other="1"), ScoreFacet(), by_path])
+        return MultiFacet([QueryFacet({"0": exact_tier}, other="1"), by_score, by_path])
     if sort == "newest":
         # Unknown dates are 0, so they sort last among the newest.
-        return MultiFacet([FieldFacet("date_num", reverse=True), ScoreFacet(), by_path])
+        return MultiFacet([FieldFacet("date_num", reverse=True), by_score, by_path])
     by_date = TranslateFacet(lambda n: n or _NO_DATE_LAST, FieldFacet("date_num"))
-    return MultiFacet([by_date, ScoreFacet(), by_path])
+    return MultiFacet([by_date, by_score, by_path])
+
+
+class _RoundedScoreFacet(ScoreFacet):
+    """The score, rounded: equal articles in different segments can score a few units
+    in the last place apart, and would otherwise tie-break in segment order."""
+
+    class ScoreCategorizer(ScoreFacet.ScoreCategorizer):
+        def key_for(self, matcher, docid):
+            return round(super().key_for(matcher, docid), 9)
 
 
 def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:

@@ -75,8 +75,8 @@ class FailingFile:
         return getattr(self.real, name)
 
 
-@pytest.mark.parametrize("budget", [0, 2_000, 20_000])
-def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, monkeypatch, budget):
+@pytest.mark.parametrize("budget, jobs", [(0, 1), (2_000, 1), (20_000, 1), (2_000, 2)])
+def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, monkeypatch, budget, jobs):
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
     before = snapshot(index_dir)
@@ -93,7 +93,7 @@ def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, 
 
     monkeypatch.setattr(lbindex.DurableFileStorage, "create_file", failing_create)
     with pytest.raises(IndexWriteFailed, match="No space left on device"):
-        update_index(corpus, index_dir)
+        update_index(corpus, index_dir, jobs=jobs)  # with 2, the worker processes fail
     monkeypatch.undo()
     assert snapshot(index_dir) == before  # the old index, whole and searchable
     open_index(index_dir).writer(timeout=0).cancel()  # no lock left behind
@@ -212,13 +212,36 @@ def test_huge_and_vanishing_files(corpus, tmp_path):
     assert any("zz_vanishes.txt" in w and "cannot read" in w for w in warnings)
 
 
-def test_ctrl_c_is_a_clean_stop(tmp_path):
+def processes_naming(text: str) -> list[int]:
+    """Live processes whose command line contains text."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                if "Z" not in (entry / "stat").read_text().split(")")[-1].split()[0]:
+                    found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def no_processes_naming(text: str, wait: float = 5.0) -> bool:
+    deadline = time.monotonic() + wait
+    while processes_naming(text):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
     import signal
 
     corpus = seed_copies(tmp_path / "corpus", 150)
     index_dir = tmp_path / "ix"
-    proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir),
+                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)  # past the imports, into the indexing
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -226,6 +249,7 @@ def test_ctrl_c_is_a_clean_stop(tmp_path):
         pytest.skip("the indexer finished before the interrupt arrived")
     assert proc.returncode == 130
     assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
+    assert no_processes_naming(str(index_dir))  # no worker left behind
     assert update_index(corpus, index_dir).added == 150
 
 

@@ -140,3 +140,28 @@ def test_schema_pickles_with_its_analyzers():
     again = pickle.loads(pickle.dumps(schema))
     tokens = [t.text for t in again["body"].analyzer("Quy chế PHỐI hợp")]
     assert tokens == ["quy", "che", "phoi", "hop"]
+
+
+def test_two_processes_index_like_one(corpus, tmp_path):
+    from .test_robustness import snapshot
+
+    (corpus / "binary.txt").write_bytes(b"\x00\xff" * 100)
+    for n in range(6):
+        shutil.copy(SEEDS / "001_6ae812ba00bba860.txt", corpus / f"copy_{n}.txt")
+    warned: dict[int, list[str]] = {1: [], 2: []}
+    reports = {jobs: update_index(corpus, tmp_path / f"jobs{jobs}", jobs=jobs, on_warning=warned[jobs].append)
+               for jobs in (1, 2)}
+    assert counts(reports[1]) == counts(reports[2]) == (11, 0, 0, 0, 1)
+    assert warned[1] == warned[2] and len(warned[1]) == 1
+    assert len(list((tmp_path / "jobs2").glob("*.seg"))) == 2  # one segment per process
+    assert snapshot(tmp_path / "jobs2") == snapshot(tmp_path / "jobs1")
+
+    # Later runs in two processes: changes, additions and deletions land as in one.
+    page = corpus / "003_b5d277c22c92321f.txt"
+    page.write_text(page.read_text("utf-8").replace("Nghệ An", "Quảng Ninh"), "utf-8")
+    (corpus / "copy_0.txt").unlink()
+    shutil.copy(SEEDS / "000_de9231ce01b27642.txt", corpus / "later.txt")
+    for jobs in (1, 2):
+        assert counts(update_index(corpus, tmp_path / f"jobs{jobs}", jobs=jobs)) == (1, 1, 1, 9, 1)
+    assert snapshot(tmp_path / "jobs2") == snapshot(tmp_path / "jobs1")
+    assert ids_for(tmp_path / "jobs2", "Quảng Ninh") == ["003_b5d277c22c92321f"]

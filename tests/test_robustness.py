@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -153,19 +154,23 @@ def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):
     assert update_index(corpus, index_dir).added == 1
 
 
-def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path, jobs):
+    from .test_faults import no_processes_naming
+
     corpus = seed_copies(tmp_path / "corpus", 60)
     index_dir = tmp_path / "ix"
     before = snapshot_after(corpus, index_dir, first=15)
     code = (
         "import sys; from pathlib import Path; from lbsearch.index import update_index; "
-        f"update_index(Path({str(corpus)!r}), Path({str(index_dir)!r}), rebuild=True)"
+        f"update_index(Path({str(corpus)!r}), Path({str(index_dir)!r}), rebuild=True, jobs={jobs})"
     )
     for delay in (0.2, 0.6, 1.2):
         proc = subprocess.Popen([sys.executable, "-c", code])
         time.sleep(delay)
         proc.kill()
         proc.wait()
+        assert no_processes_naming(str(index_dir))  # its workers stop with it
         now = snapshot(index_dir)  # the old or the new index, whole: never an error
         assert now in (before, full_snapshot(corpus, tmp_path / "clean"))
     update_index(corpus, index_dir)
