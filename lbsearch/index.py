@@ -667,8 +667,13 @@ def _worker_start(parent_pid: int, files_done) -> None:
     global _files_done
     _files_done = files_done
     # Ctrl-C reaches the whole process group: the parent alone handles it. A worker
-    # whose parent was killed stops instead of waiting for work forever.
+    # whose parent was killed stops instead of waiting for work forever. Workers
+    # report through their results, exceptions included; their stderr would only
+    # show multiprocessing's tracebacks about a parent that is gone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
     def watch_parent() -> None:
         while os.getppid() == parent_pid:
