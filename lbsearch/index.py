@@ -249,15 +249,26 @@ def read_meta(index_dir: Path) -> dict | None:
 
 
 def _write_meta(index_dir: Path, corpus_root: Path) -> None:
-    """Record the versions, the corpus and a checksum of every file of the current commit."""
+    """Record the versions, the corpus and a checksum of every file of the current commit.
+
+    A segment the last commit kept as it was keeps its recorded checksum: after a
+    small update of a large index, only the new files are read.
+    """
+    try:
+        recorded = (read_meta(index_dir) or {}).get("files") or {}
+    except IndexDamaged:
+        recorded = {}
+    files = {}
+    for path, stat in _commit_files(index_dir):
+        old = recorded.get(path.name) or {}
+        same = (old.get("size"), old.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns)
+        crc = old["crc32"] if same and "crc32" in old else _crc32(path)
+        files[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "crc32": crc}
     meta = {
         **_expected_meta(),
         "corpus": str(corpus_root),
         "generation": _latest_generation(index_dir),
-        "files": {
-            path.name: {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "crc32": _crc32(path)}
-            for path, stat in _commit_files(index_dir)
-        },
+        "files": files,
     }
     tmp = _meta_path(index_dir).with_suffix(".json.tmp")
     with tmp.open("w", encoding="utf-8") as handle:

@@ -3,7 +3,8 @@
 The only module that imports Rich. Text from the corpus goes into rich.text.Text
 objects (never into markup strings) after printable() has turned control
 characters into spaces, so a title holding "[bold]" or an escape sequence is
-shown literally and cannot drive the terminal.
+shown literally and cannot drive the terminal. Rich is imported inside the
+functions that draw, so that JSON output does not wait for it to load.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from .query import Hit, SearchResult
 from .text import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+
+    from .query import Hit, SearchResult
 
 HIGHLIGHT_STYLE = "bold yellow"
 
@@ -29,12 +32,16 @@ def console(stream: IO[str] | None = None) -> Console:
     Rich leaves out colour and escape codes when the stream is not a terminal,
     and honours NO_COLOR.
     """
+    from rich.console import Console
+
     return Console(
         file=stream or sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True
     )
 
 
 def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Text:
+    from rich.text import Text
+
     rich_text = Text(printable(text), style=base_style)
     for start, end in spans:
         rich_text.stylize(HIGHLIGHT_STYLE, start, end)
@@ -42,15 +49,21 @@ def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Tex
 
 
 def _meta_line(date: str | None, districts: list[str], article_id: str) -> Text:
+    from rich.text import Text
+
     parts = [date or "no date", ", ".join(districts) if districts else "", article_id]
     return Text(printable(" · ".join(p for p in parts if p)), style="dim")
 
 
 def warning(out: Console, message: str) -> None:
+    from rich.text import Text
+
     out.print(Text(f"lbsearch: warning: {printable(message)}"))
 
 
 def print_hits(out: Console, result: SearchResult) -> None:
+    from rich.text import Text
+
     if result.analysis:
         print_analysis(out, result.analysis)
     for rank, hit in enumerate(result.hits, 1):
@@ -69,6 +82,8 @@ def print_hits(out: Console, result: SearchResult) -> None:
 
 def print_analysis(out: Console, analysis: dict) -> None:
     """How the query was understood: what must match, what only ranks."""
+    from rich.text import Text
+
 
     def show(clause: dict) -> str:
         text = f'"{clause["folded"]}"' if clause["phrase"] else clause["folded"]
@@ -123,6 +138,8 @@ def write_jsonl(result: SearchResult, stream: IO[bytes]) -> None:
 
 
 def print_article(out: Console, record: dict) -> None:
+    from rich.text import Text
+
     out.print(Text(printable(record["title"]), style="bold"))
     out.print(_meta_line(record["date"], record["districts"], record["id"]))
     out.print(Text(printable(record["path"]), style="dim"))
@@ -133,6 +150,9 @@ def print_article(out: Console, record: dict) -> None:
 
 
 def print_stats(out: Console, stats: dict) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     out.print(Text(f"{stats['articles']} articles, {stats['undated']} with no known date"))
     for heading, key in (("year", "per_year"), ("district", "per_district")):
         table = Table(heading, "articles", box=None, pad_edge=False)
