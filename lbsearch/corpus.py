@@ -25,34 +25,44 @@ class CorpusError(Exception):
 
 
 def list_files(root: Path, on_warning: Callable[[str], None]) -> list[CorpusFile]:
-    """The corpus files under root, sorted by relative path."""
+    """The corpus files under root, sorted by relative path.
+
+    Walks with os.scandir and builds each path once: at 100,000 files, os.walk
+    with pathlib's relative_to and is_symlink took 6 s of a 7 s re-index.
+    """
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
     real_root = root.resolve()
     found: list[CorpusFile] = []
-
-    def walk_error(err: OSError) -> None:
-        on_warning(f"{err.filename}: cannot list folder: {err.strerror}")
-
-    for folder, subfolders, names in os.walk(root, onerror=walk_error):
-        base = Path(folder)
-        for name in subfolders:
-            if (base / name).is_symlink():
-                # os.walk does not follow it; inside the corpus its files are found anyway.
-                if not _inside(base / name, real_root):
-                    on_warning(f"{base / name}: symbolic link leads outside the corpus: not followed")
-        for name in names:
-            path = base / name
-            if path.suffix.lower() not in SUFFIXES:
+    pending = [(str(root), "")]  # a folder to list, and its path relative to root
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as err:
+            on_warning(f"{err.filename}: cannot list folder: {err.strerror}")
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
                 continue
-            if path.is_symlink():
-                if not path.exists():
-                    on_warning(f"{path}: broken symbolic link: skipped")
+            is_link = entry.is_symlink()
+            if is_link and entry.is_dir():
+                # Not followed; inside the corpus its files are found anyway.
+                if not _inside(Path(entry.path), real_root):
+                    on_warning(f"{entry.path}: symbolic link leads outside the corpus: not followed")
+                continue
+            if os.path.splitext(entry.name)[1].lower() not in SUFFIXES:
+                continue
+            if is_link:
+                if not os.path.exists(entry.path):
+                    on_warning(f"{entry.path}: broken symbolic link: skipped")
                     continue
-                if not _inside(path, real_root):
-                    on_warning(f"{path}: symbolic link leads outside the corpus: not followed")
+                if not _inside(Path(entry.path), real_root):
+                    on_warning(f"{entry.path}: symbolic link leads outside the corpus: not followed")
                     continue
-            found.append(CorpusFile(path, path.relative_to(root)))
+            found.append(CorpusFile(Path(entry.path), Path(prefix + entry.name)))
     found.sort(key=lambda f: f.relative.as_posix())
     return found
 

@@ -10,6 +10,7 @@ article match.
 from __future__ import annotations
 
 import codecs
+import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -200,7 +201,7 @@ def _date_from_text(article: Article) -> date | None:
 
 def article_id_for(relative: Path) -> str:
     """The id of a corpus file: its path without the extension ("000_de92..." at top level)."""
-    return relative.with_suffix("").as_posix()
+    return posixpath.splitext(relative.as_posix())[0]
 
 
 def load(path: Path, relative: Path, shown_path: str) -> Article:

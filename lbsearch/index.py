@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import mmap
 import multiprocessing
 import os
 import re
@@ -32,6 +33,7 @@ import whoosh.index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
 from whoosh.formats import Existence
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.util.filelock import try_for
 from whoosh.writing import MERGE_SMALL, OPTIMIZE, PostingPool, SegmentWriter
 
@@ -82,7 +84,23 @@ class DurableFileStorage(FileStorage):
     disk before its TOC is written; the TOC is synced before the rename that
     publishes it, and the folder after, so an OS crash leaves either the old
     commit or the new one, never a TOC that points at missing data.
+
+    Segment files are memory-mapped here, not by Whoosh: over its own map,
+    Whoosh copies each part of a segment into memory (BytesIO) whenever a search
+    opens it, which at 100,000 articles cost 0.7 s and over 1 GB per search. Read
+    as a plain file instead, the map is read in place, and it stays readable when
+    a commit deletes the segment during a search.
     """
+
+    def __init__(self, path):
+        super().__init__(path, supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        if not name.endswith(".seg"):
+            return super().open_file(name, **kwargs)
+        with open(os.path.join(self.folder, name), "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return StructFile(mapped, name=name, **kwargs)
 
     def create_file(self, name, excl=False, mode="wb", **kwargs):
         then = kwargs.pop("onclose", None)
@@ -145,9 +163,10 @@ class BatchedPostingPool(PostingPool):
 
 
 class Writer(SegmentWriter):
-    """Whoosh's segment writer with two costs of large builds removed: the batched
-    posting pool (Whoosh has no switch for one), and document lengths read once per
-    field instead of once per posting when the postings are written."""
+    """Whoosh's segment writer (lbsearch holds the write lock itself) with two costs
+    of large builds removed: the batched posting pool (Whoosh has no switch for
+    one), and document lengths read once per field instead of once per posting when
+    the postings are written."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, _lk=False, limitmb=WRITER_MEMORY_MB, **kwargs)
@@ -714,8 +733,10 @@ def _segment_worker(index_dir: Path, corpus_root: Path, items, started_ns: int):
 def _indexed_fingerprints(ix) -> dict[str, str]:
     """key -> fingerprint of every live document, read from columns (no stored fields)."""
     with ix.reader() as reader:
-        keys = reader.column_reader("key")
-        prints = reader.column_reader("fingerprint")
+        keys = reader.column_reader("key", translate=False)
+        prints = reader.column_reader("fingerprint", translate=False)
+        if not reader.has_deletions():  # reading the columns in order is twice as fast
+            return {_text(key): _text(value) for key, value in zip(keys, prints)}
         return {_text(keys[n]): _text(prints[n]) for n in reader.all_doc_ids()}
 
 

@@ -9,12 +9,12 @@ case, tone placement and Unicode form do not matter.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from whoosh import query as wq
-from whoosh.sorting import FieldFacet, MultiFacet, QueryFacet, ScoreFacet, TranslateFacet
 
 from . import dates
 from .places import District
@@ -232,36 +232,92 @@ class SearchResult:
 def search(ix, options: SearchOptions) -> SearchResult:
     """Run a search on an open Whoosh index."""
     parsed = parse_query(options.query)
-    filters = _filters(options)
     with ix.searcher() as searcher:
-        results = searcher.search(
-            parsed.whoosh(),
-            filter=wq.And(filters) if filters else None,
-            limit=options.limit,
-            sortedby=_sort_facet(options.sort, parsed.exact_tier()),
-            terms=False,
-            optimize=False,
-        )
+        ranked = _rank(searcher, parsed, options)
         hits = []
-        for hit in results:
-            # The sort key holds ScoreFacet's negated score just before the path.
-            found = _hit(hit.fields(), -hit.score[-2], parsed)
+        for score, docnum in ranked.page:
+            found = _hit(searcher.stored_fields(docnum), score, parsed)
             if options.explain:
-                found.explain = _contributions(searcher, hit.docnum, parsed)
+                found.explain = _contributions(searcher, docnum, parsed)
             hits.append(found)
-        result = SearchResult(options.query, len(results), hits)
+        result = SearchResult(options.query, ranked.total, hits)
         if options.has_date_filter:
-            undated_filter = _filters(options, dated=False) + [
-                wq.Term("date_num", 0)  # NumericRange(0, 0) reads 0 as "open" and matches all
-            ]
-            result.undated_excluded = len(
-                searcher.search(parsed.matching(), filter=wq.And(undated_filter), limit=1, optimize=False)
-            )
+            result.undated_excluded = ranked.undated
         if not result.total:
             result.suggestion = suggest(searcher, parsed)
         if options.explain:
             result.analysis = analysis(parsed)
     return result
+
+
+@dataclass
+class _Ranked:
+    total: int
+    page: list[tuple[float, int]]  # (score, docnum), best first
+    undated: int  # matches a date filter left out for having no date
+
+
+def _rank(searcher, parsed: ParsedQuery, options: SearchOptions) -> _Ranked:
+    """Score every match once, then order only what can reach the page.
+
+    Whoosh's sorting collector built a full sort key (accent tier, score, corpus
+    path read from a column) for every match, which took most of a common word's
+    search; here a match costs its score and two set lookups, and paths are read
+    only for the articles that tie for the last places of the page.
+    """
+    districts = _docs(searcher, _district_filter(options))
+    dated = _docs(searcher, _date_filter(options))
+    # NumericRange(0, 0) reads 0 as "open" and matches everything: a Term finds the undated.
+    undated = _docs(searcher, wq.Term("date_num", 0)) if dated is not None else set()
+    query = parsed.whoosh()
+    context = searcher.context()
+    matches: list[tuple[float, int]] = []
+    undated_count = 0
+    for leaf, offset in searcher.leaf_searchers():
+        matcher = query.matcher(leaf, context)
+        while matcher.is_active():
+            docnum = offset + matcher.id()
+            if districts is None or docnum in districts:
+                if dated is None or docnum in dated:
+                    # Rounded: equal articles in different segments can score a few
+                    # units in the last place apart, and must still tie.
+                    matches.append((round(matcher.score(), 9), docnum))
+                elif docnum in undated:
+                    undated_count += 1
+            matcher.next()
+    return _Ranked(len(matches), _page(searcher, matches, parsed, options), undated_count)
+
+
+def _page(searcher, matches: list[tuple[float, int]], parsed: ParsedQuery,
+          options: SearchOptions) -> list[tuple[float, int]]:
+    """The best options.limit matches: by accent tier (relevance) or date, then score,
+    then corpus path, so that the order never depends on the index's layout."""
+    if options.sort == "relevance":
+        tier_query = parsed.exact_tier()
+        tier = _docs(searcher, tier_query) if tier_query is not None else None
+
+        def order(match):  # lower first
+            return (tier is not None and match[1] not in tier, -match[0])
+    else:
+        date_of = searcher.reader().column_reader("date_num")
+        newest = options.sort == "newest"
+
+        def order(match):  # unknown dates last either way
+            day = date_of[match[1]]
+            return (-day if newest else day or _NO_DATE_LAST, -match[0])
+
+    best = heapq.nsmallest(options.limit, matches, key=order)
+    if not best:
+        return []
+    last = order(best[-1])
+    contenders = best if len(best) < options.limit else [m for m in matches if order(m) <= last]
+    path_of = searcher.reader().column_reader("key")
+    contenders.sort(key=lambda match: (order(match), path_of[match[1]]))
+    return contenders[:options.limit]
+
+
+def _docs(searcher, query: wq.Query | None) -> set[int] | None:
+    return None if query is None else set(query.docs(searcher))
 
 
 def _contributions(searcher, docnum: int, parsed: ParsedQuery) -> dict[str, float]:
@@ -391,43 +447,20 @@ def _closest_spelling(forms: list[tuple[str, int]], folded: str, typed: str) -> 
     return min(forms, key=lambda form: (edit_distance(form[0], typed_accents) if typed_accents else 0, -form[1]))[0]
 
 
-def _filters(options: SearchOptions, dated: bool = True) -> list[wq.Query]:
-    filters: list[wq.Query] = []
-    if options.districts:
-        filters.append(wq.Or([wq.Term("districts", d.key) for d in options.districts]))
-    if dated and options.has_date_filter:
-        filters.append(wq.NumericRange(
-            "date_num",
-            max(dates.date_number(options.since), 1) if options.since else 1,
-            dates.date_number(options.until) if options.until else None,
-        ))
-    return filters
+def _district_filter(options: SearchOptions) -> wq.Query | None:
+    if not options.districts:
+        return None
+    return wq.Or([wq.Term("districts", d.key) for d in options.districts])
 
 
-def _sort_facet(sort: str, exact_tier: wq.Query | None = None):
-    # Ties end in corpus-path order, never in the order documents happen to sit in
-    # the index, so an updated index ranks exactly as a fresh build does.
-    by_path = FieldFacet("key")
-    by_score = _RoundedScoreFacet()
-    if sort == "relevance":
-        if exact_tier is None:
-            return MultiFacet([by_score, by_path])
-        # Category names sort as text: "0" (exact accents) before "1" (folded only).
-        return MultiFacet([QueryFacet({"0": exact_tier}, other="1"), by_score, by_path])
-    if sort == "newest":
-        # Unknown dates are 0, so they sort last among the newest.
-        return MultiFacet([FieldFacet("date_num", reverse=True), by_score, by_path])
-    by_date = TranslateFacet(lambda n: n or _NO_DATE_LAST, FieldFacet("date_num"))
-    return MultiFacet([by_date, by_score, by_path])
-
-
-class _RoundedScoreFacet(ScoreFacet):
-    """The score, rounded: equal articles in different segments can score a few units
-    in the last place apart, and would otherwise tie-break in segment order."""
-
-    class ScoreCategorizer(ScoreFacet.ScoreCategorizer):
-        def key_for(self, matcher, docid):
-            return round(super().key_for(matcher, docid), 9)
+def _date_filter(options: SearchOptions) -> wq.Query | None:
+    if not options.has_date_filter:
+        return None
+    return wq.NumericRange(
+        "date_num",
+        max(dates.date_number(options.since), 1) if options.since else 1,
+        dates.date_number(options.until) if options.until else None,
+    )
 
 
 def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
