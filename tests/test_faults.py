@@ -238,7 +238,7 @@ def no_processes_naming(text: str, wait: float = 5.0) -> bool:
 def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
     import signal
 
-    corpus = seed_copies(tmp_path / "corpus", 150)
+    corpus = seed_copies(tmp_path / "corpus", 400)  # still indexing when the interrupt comes
     index_dir = tmp_path / "ix"
     proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir),
                              "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -250,7 +250,7 @@ def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
     assert proc.returncode == 130
     assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
     assert no_processes_naming(str(index_dir))  # no worker left behind
-    assert update_index(corpus, index_dir).added == 150
+    assert update_index(corpus, index_dir).added == 400
 
 
 def test_unreadable_metadata_is_rebuilt_not_a_dead_end(corpus, tmp_path):
