@@ -14,7 +14,7 @@ import pytest
 from lbsearch import index as lbindex
 from lbsearch.index import IndexDamaged, IndexWriteFailed, open_index, update_index
 
-from .conftest import SEED_FILES, SEEDS, seed_copies
+from .conftest import SEED_FILES, seed_copies
 from .test_robustness import snapshot
 
 

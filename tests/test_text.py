@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from lbsearch.text import canonical_tones, clean, exact, fold, fold_text, printable
+from lbsearch.text import canonical_tones, clean, exact, fold_text, printable
 
 
 def test_fold_removes_accents_and_case_and_maps_d():
