@@ -241,7 +241,9 @@ def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
     corpus = seed_copies(tmp_path / "corpus", 400)  # still indexing when the interrupt comes
     index_dir = tmp_path / "ix"
     proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir),
-                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # A shell's background jobs ignore SIGINT, and children inherit that.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.5)  # past the imports, into the indexing
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
