@@ -52,8 +52,7 @@ def run(command: list[str]) -> tuple[float, float, float]:
         tree_peak = max(tree_peak, tree_rss(child.pid))
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
+    if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(command)}")
     return elapsed, usage.ru_maxrss / 1024, max(tree_peak / 2**20, usage.ru_maxrss / 1024)
 

@@ -410,6 +410,7 @@ def _create(index_dir: Path):
 
 
 def _document(article: Article, key: str, fingerprint: str) -> dict:
+    headline_and_body = article.title + "\n" + article.body
     return {
         "key": key,
         "fingerprint": fingerprint,
@@ -418,8 +419,8 @@ def _document(article: Article, key: str, fingerprint: str) -> dict:
         "title": article.title,
         "body": article.body,
         "lead": article.lead,
-        "exact": article.title + "\n" + article.body,
-        "pairs": article.title + "\n" + article.body,
+        "exact": headline_and_body,
+        "pairs": headline_and_body,
         "date": article.date.isoformat() if article.date else None,
         "date_num": dates.date_number(article.date),
         "date_source": article.date_source,
