@@ -1,92 +1,62 @@
-"""Whoosh analysis for Vietnamese: syllable tokens with abbreviations expanded, then
-folded (accent-free), exact (accents kept, one tone placement), or paired (bigrams).
+"""What the index stores as terms, for any engine: one function from an article's
+text to the token strings of every indexed field.
 
-Whoosh pickles these classes into the index, so their import path is part of the
-index format: renaming or moving them needs a new schema version (index.py).
+Both engines index these strings split on spaces and nothing else, so they see
+the same terms at the same positions; the query plan (plan.py) asks for terms
+in the same forms. Fields:
+
+- ``title``, ``body``: folded syllables, abbreviations expanded (positions: phrases)
+- ``lead``: folded syllables of the opening paragraph (ranking only)
+- ``pairs``: each folded syllable joined to the next one, headline then body
+- ``exact``: lower-case syllables with their accents and one tone placement
+  (only whether a word is there: the exact-accent tier)
 """
 
 from __future__ import annotations
 
-import unicodedata
-
-from whoosh.analysis import Filter, Token, Tokenizer
-
 from .text import exact, expanded_syllables, fold
 
-
-class SyllableTokenizer(Tokenizer):
-    """Splits text into Vietnamese syllables, abbreviations replaced by their words.
-
-    "LĐLĐ huyện" yields liên, đoàn, lao, động, huyện at consecutive positions, the
-    four first with the offsets of "LĐLĐ", so phrases match either spelling. Text
-    is NFC-normalised first; indexed text is already NFC, so offsets point into
-    the stored text.
-    """
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
-        if not unicodedata.is_normalized("NFC", value):
-            value = unicodedata.normalize("NFC", value)
-        # Whoosh convention: one Token object, reused for every syllable.
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        words = expanded_syllables(value) if tokenize else [(value, 0, len(value))]
-        for pos, (text, start, end) in enumerate(words):
-            token.text = text
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = text
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
+PAIR_JOINER = "_"
+# No Vietnamese syllable is this long: longer "words" are runs of junk (hashes,
+# glued URLs) that would only bloat the vocabulary. The query side drops nothing,
+# so such a word in a query simply matches nothing, on every engine.
+MAX_TERM_CHARS = 40
+FIELDS = ("title", "body", "lead", "pairs", "exact")
 
 
-class FoldFilter(Filter):
-    """Replaces each token by its folded form: "Hợp" -> "hop", "Đường" -> "duong"."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = fold(token.text)
-            if token.text:
-                yield token
+def pair_term(first: str, second: str) -> str:
+    return f"{first}{PAIR_JOINER}{second}"
 
 
-class ExactFilter(Filter):
-    """Lower case with accents kept and one tone placement: "HOÀ" and "hòa" -> "hòa"."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = exact(token.text)
-            yield token
-
-
-class PairFilter(Filter):
-    """Each token joined to the one before it: "quy che phoi" -> "quy che", "che phoi".
-
-    Pairs make "words stand together" a plain term lookup instead of a position check.
-    """
-
-    def __call__(self, tokens):
-        previous = None
-        for token in tokens:
-            current = token.text
-            if previous is not None:
-                token.text = f"{previous} {current}"
-                yield token
-            previous = current
+def folded_syllables(text: str) -> list[str]:
+    """Folded syllables of clean text, abbreviations expanded; junk and empty folds left out."""
+    out = []
+    for word, _, _ in expanded_syllables(text):
+        folded = fold(word)
+        if folded and len(folded) <= MAX_TERM_CHARS:
+            out.append(folded)
+    return out
 
 
-def folding_analyzer():
-    return SyllableTokenizer() | FoldFilter()
+def exact_syllables(text: str) -> list[str]:
+    out = []
+    for word, _, _ in expanded_syllables(text):
+        folded = fold(word)
+        if folded and len(folded) <= MAX_TERM_CHARS:
+            out.append(exact(word))
+    return out
 
 
-def exact_analyzer():
-    return SyllableTokenizer() | ExactFilter()
-
-
-def pair_analyzer():
-    return SyllableTokenizer() | FoldFilter() | PairFilter()
+def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
+    """The token string of every indexed field, tokens separated by single spaces."""
+    title_words = folded_syllables(title)
+    body_words = folded_syllables(body)
+    both = title_words + body_words
+    return {
+        "title": " ".join(title_words),
+        "body": " ".join(body_words),
+        "lead": " ".join(folded_syllables(lead)),
+        "pairs": " ".join(pair_term(a, b) for a, b in zip(both, both[1:])),
+        # Existence only: each accented word once, in a stable order.
+        "exact": " ".join(sorted(set(exact_syllables(title) + exact_syllables(body)))),
+    }

@@ -64,7 +64,8 @@ def _say(message: str, style: str = "") -> None:
     _stderr().print(Text(printable(message), style=style))
 
 
-def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None):
+def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None,
+           engine: str | None = None):
     """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
     from . import index, render
 
@@ -75,14 +76,15 @@ def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | Non
 
     try:
         if not sys.stderr.isatty():
-            return index.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, on_warning=on_warning)
+            return index.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
+                                      on_warning=on_warning)
         from rich.progress import Progress
 
         # Rich keeps the bar below the warnings printed through the same console.
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("indexing", total=None)
             return index.update_index(
-                corpus, index_dir, rebuild=rebuild, jobs=jobs, on_warning=on_warning,
+                corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine, on_warning=on_warning,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     except KeyboardInterrupt:
@@ -95,7 +97,7 @@ def _report_line(report, corpus: Path, index_dir: Path) -> str:
         for name in ("added", "updated", "removed", "unchanged", "skipped")
     )
     rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
-    return f"indexed {corpus} into {index_dir}: {counts}{rebuilt}"
+    return f"indexed {corpus} into {index_dir} ({report.engine}): {counts}{rebuilt}"
 
 
 @app.command("index")
@@ -109,6 +111,11 @@ def index_command(
         None, "--jobs", "-j", min=1,
         help="Processes that read and index files [default: one per core, for 200 or more changed files each].",
     ),
+    engine: Optional[str] = typer.Option(
+        None, "--engine",
+        help="tantivy or whoosh [default: the index's engine, else $LBSEARCH_ENGINE, else tantivy]; "
+        "another engine than the index's rebuilds it.",
+    ),
 ) -> int:
     """Build or update the index: only changed files are read again.
 
@@ -116,7 +123,7 @@ def index_command(
     """
     corpus = corpus or _default_corpus()
     index_dir = index_dir or _default_index()
-    report = _build(corpus, index_dir, rebuild, jobs)
+    report = _build(corpus, index_dir, rebuild, jobs, engine)
     from rich.text import Text
 
     from . import render
@@ -233,11 +240,13 @@ def stats(
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .corpus import CorpusError
     from .dates import DateInputError
+    from .engines import UnknownEngine
     from .index import IndexProblem
     from .places import UnknownDistrictError
     from .query import QueryError
 
-    return (CliError, CorpusError, DateInputError, IndexProblem, UnknownDistrictError, QueryError)
+    return (CliError, CorpusError, DateInputError, IndexProblem, UnknownDistrictError, QueryError,
+            UnknownEngine)
 
 
 def main(argv: list[str] | None = None) -> int:

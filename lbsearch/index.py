@@ -1,23 +1,23 @@
-"""The Whoosh index: schema, version check, opening, and incremental updates from a corpus.
+"""The index folder, whatever the engine: metadata, checks on open, the write lock,
+and incremental updates from a corpus.
 
 This module never prints. It reports through callbacks (warnings, progress) and
 returns an IndexReport; the CLI decides what the user sees.
 
-Beside Whoosh's own files the index folder holds ``lbsearch.json``, which names
-the schema version, the Whoosh version and the corpus. It is read before Whoosh
-unpickles anything, so an index of another version is rebuilt or refused, never
-misread.
+Beside the engine's own files the folder holds ``lbsearch.json``, which names
+the engine, the schema version, the library versions, the corpus and a checksum
+of every file of the last commit. It is read before the engine opens anything,
+so an index of another version is rebuilt or refused, never misread; a damaged
+one is refused with the way out.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
-import marshal
-import mmap
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
@@ -26,29 +26,20 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-import whoosh
-import whoosh.index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
-from whoosh.formats import Existence
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
-from whoosh.util.filelock import try_for
-from whoosh.writing import MERGE_SMALL, OPTIMIZE, PostingPool, SegmentWriter
-
-from . import corpus, dates
-from .analysis import exact_analyzer, folding_analyzer, pair_analyzer
-from .extract import Article, SkipFile, article_id_for, extract, read_text
+from . import corpus, dates, engines
+from .analysis import article_terms
+from .extract import SkipFile, article_id_for, extract, read_text
 from .places import district_key
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "lbsearch.json"
-WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
+LOCK_FILE = "lbsearch.lock"
 WRITE_LOCK_WAIT_SECONDS = 10.0
 RACY_WINDOW_NS = 2_000_000_000
-WRITER_MEMORY_MB = 128  # Whoosh's posting buffer, per writing process
-FILES_PER_PROCESS = 200  # fewer new files than this per process are not worth a fork
+FILES_PER_PROCESS = 200  # fewer changed files than this per process are not worth a fork
+_KEPT_FILES = {LOCK_FILE, ".gitignore", ".gitkeep"}  # what clearing a folder leaves
 
 
 class IndexProblem(Exception):
@@ -77,156 +68,25 @@ class IndexWriteFailed(IndexProblem):
     pass
 
 
-class DurableFileStorage(FileStorage):
-    """Whoosh's file storage, plus the fsyncs Whoosh leaves out.
+@dataclass
+class PreparedArticle:
+    """One article as every engine indexes it: its stored record, filters and term strings."""
 
-    Every file is synced when closed, so the segments a commit references are on
-    disk before its TOC is written; the TOC is synced before the rename that
-    publishes it, and the folder after, so an OS crash leaves either the old
-    commit or the new one, never a TOC that points at missing data.
-
-    Segment files are memory-mapped here, not by Whoosh: over its own map,
-    Whoosh copies each part of a segment into memory (BytesIO) whenever a search
-    opens it, which at 100,000 articles cost 0.7 s and over 1 GB per search. Read
-    as a plain file instead, the map is read in place, and it stays readable when
-    a commit deletes the segment during a search.
-    """
-
-    def __init__(self, path):
-        super().__init__(path, supports_mmap=False)
-
-    def open_file(self, name, **kwargs):
-        if not name.endswith(".seg"):
-            return super().open_file(name, **kwargs)
-        with open(os.path.join(self.folder, name), "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        return StructFile(mapped, name=name, **kwargs)
-
-    def create_file(self, name, excl=False, mode="wb", **kwargs):
-        then = kwargs.pop("onclose", None)
-
-        def sync_on_close(structfile):
-            if then:
-                then(structfile)
-            structfile.file.flush()
-            os.fsync(structfile.file.fileno())
-
-        return super().create_file(name, excl=excl, mode=mode, onclose=sync_on_close, **kwargs)
-
-    def rename_file(self, oldname, newname, safe=False):
-        super().rename_file(oldname, newname, safe=safe)
-        _sync_folder(self.folder)
+    key: str  # corpus-relative path: the article's key in the index
+    fingerprint: str  # "mtime_ns:size:sha1" of the file indexed
+    record: dict  # what search, show and stats read back
+    date_num: int  # dates.date_number; 0 = unknown
+    district_keys: list[str]
+    terms: dict[str, str]  # analysis.article_terms
 
 
-def _sync_folder(folder: str) -> None:
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+@dataclass
+class Outcome:
+    """What reading one corpus file gave: its content hash, or why it was skipped."""
 
-
-class BatchedPostingPool(PostingPool):
-    """Whoosh's posting pool, writing its sorted runs to disk in batches.
-
-    A build larger than the pool's memory spills sorted runs and merges them at the
-    commit; Whoosh pickles and unpickles each posting on its own, which took a
-    quarter of the time of a 2,000-article build. marshal reads and writes a batch
-    at C speed; the runs live only as long as the build.
-    """
-
-    BATCH = 8192
-
-    def _write_run(self, f, items):
-        batch = []
-        for item in items:
-            batch.append(item)
-            if len(batch) == self.BATCH:
-                marshal.dump(batch, f)
-                batch = []
-        if batch:
-            marshal.dump(batch, f)
-        f.close()
-
-    def _read_run(self, path):
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    batch = marshal.load(f)
-                except EOFError:
-                    return
-                yield from batch
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-class Writer(SegmentWriter):
-    """Whoosh's segment writer (lbsearch holds the write lock itself) with two costs
-    of large builds removed: the batched posting pool (Whoosh has no switch for
-    one), and document lengths read once per field instead of once per posting when
-    the postings are written."""
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, _lk=False, limitmb=WRITER_MEMORY_MB, **kwargs)
-        self.pool = BatchedPostingPool(self._tempstorage, self.newsegment, limitmb=WRITER_MEMORY_MB)
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        lengths = _FieldLengths(self.per_document_reader())
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        lengths.close()
-
-
-class _FieldLengths:
-    """The document lengths of a new segment, one list per field, for writing its postings."""
-
-    def __init__(self, per_document_reader):
-        self._reader = per_document_reader
-        self._by_field: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._by_field.get(fieldname)
-        if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = [read(n, fieldname, default) for n in range(self._reader.doc_count_all())]
-            self._by_field[fieldname] = lengths
-        return lengths[docnum]
-
-    def close(self) -> None:
-        self._reader.close()
-
-
-def _open_whoosh(index_dir: Path):
-    return DurableFileStorage(str(index_dir)).open_index()
-
-
-def make_schema() -> Schema:
-    folded, accented, pairs = folding_analyzer(), exact_analyzer(), pair_analyzer()
-    return Schema(
-        key=ID(unique=True, stored=True, sortable=True),  # corpus-relative path
-        fingerprint=ID(sortable=True),  # "mtime_ns:size:sha1" of the file indexed
-        id=ID(stored=True),
-        path=STORED,
-        # Matching: folded syllables with positions (phrases).
-        title=TEXT(analyzer=folded, stored=True),
-        body=TEXT(analyzer=folded, stored=True),
-        # Ranking only: the opening paragraph and syllable pairs (scored), and the
-        # accents as written in headline and body (only whether a word is there: the
-        # accent tier, so no frequencies, lengths or scores to write).
-        lead=TEXT(analyzer=folded, phrase=False),
-        pairs=TEXT(analyzer=pairs, phrase=False),
-        # scorable only so that it has a length column: Whoosh checks the disk for a
-        # missing one at every posting it writes.
-        exact=FieldType(Existence(), accented, scorable=True),
-        date=STORED,
-        date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
-        date_source=STORED,
-        districts=KEYWORD(commas=True, scorable=False),  # folded keys: "long-bien"
-        district_names=STORED,
-    )
+    key: str
+    data_hash: str | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -239,38 +99,64 @@ class IndexReport:
     refreshed: int = 0  # touched but unchanged files whose fingerprint was renewed
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened
+    engine: str = ""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.refreshed or self.rebuilt)
 
 
+# --- metadata and checks ---------------------------------------------------------------
+
+
 def _meta_path(index_dir: Path) -> Path:
     return index_dir / META_FILE
 
 
-def _expected_meta() -> dict:
-    return {
-        "format": "lbsearch-index",
-        "schema_version": SCHEMA_VERSION,
-        "whoosh": WHOOSH_VERSION,
-        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
-    }
+def _expected_meta(engine) -> dict:
+    return {"format": "lbsearch-index", "schema_version": SCHEMA_VERSION, "engine": engine.NAME,
+            **engine.versions()}
 
 
 def read_meta(index_dir: Path) -> dict | None:
     try:
-        return json.loads(_meta_path(index_dir).read_text("utf-8"))
+        meta = json.loads(_meta_path(index_dir).read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:
         raise IndexDamaged(index_dir, f"{META_FILE} is unreadable: {err}") from None
+    if not isinstance(meta, dict):
+        raise IndexDamaged(index_dir, f"{META_FILE} is not an lbsearch record")
+    return meta
 
 
-def _write_meta(index_dir: Path, corpus_root: Path) -> None:
+def recorded_engine(index_dir: Path) -> str | None:
+    """The engine lbsearch.json names, or None when there is no readable one."""
+    try:
+        name = (read_meta(index_dir) or {}).get("engine")
+    except IndexDamaged:
+        return None
+    return name if name in engines.NAMES else None
+
+
+def incompatibility(meta: dict | None) -> str | None:
+    """Why an index with this metadata cannot be read, or None when it can."""
+    if meta is None:
+        return "it has no lbsearch metadata"
+    name = meta.get("engine")
+    if name not in engines.NAMES:
+        return f"it was written by engine {name!r}, which this lbsearch does not have"
+    expected = _expected_meta(engines.load(name))
+    for key, value in expected.items():
+        if meta.get(key) != value:
+            return f"it was written with {key.replace('_', ' ')} {meta.get(key)!r}, this lbsearch uses {value!r}"
+    return None
+
+
+def _write_meta(index_dir: Path, engine, corpus_root: Path) -> None:
     """Record the versions, the corpus and a checksum of every file of the current commit.
 
-    A segment the last commit kept as it was keeps its recorded checksum: after a
+    A file the last commit kept as it was keeps its recorded checksum: after a
     small update of a large index, only the new files are read.
     """
     try:
@@ -278,15 +164,16 @@ def _write_meta(index_dir: Path, corpus_root: Path) -> None:
     except IndexDamaged:
         recorded = {}
     files = {}
-    for path, stat in _commit_files(index_dir):
+    for path in engine.commit_files(index_dir):
+        stat = path.stat()
         old = recorded.get(path.name) or {}
         same = (old.get("size"), old.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns)
         crc = old["crc32"] if same and "crc32" in old else _crc32(path)
         files[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "crc32": crc}
     meta = {
-        **_expected_meta(),
+        **_expected_meta(engine),
         "corpus": str(corpus_root),
-        "generation": _latest_generation(index_dir),
+        "generation": engine.generation(index_dir),
         "files": files,
     }
     tmp = _meta_path(index_dir).with_suffix(".json.tmp")
@@ -295,24 +182,15 @@ def _write_meta(index_dir: Path, corpus_root: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, _meta_path(index_dir))
-    _sync_folder(str(index_dir))
+    sync_folder(index_dir)
 
 
-_TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
-
-
-def _latest_generation(index_dir: Path) -> int:
-    generations = [int(m[1]) for m in (_TOC_RE.match(p.name) for p in index_dir.iterdir()) if m]
-    return max(generations, default=-1)
-
-
-def _commit_files(index_dir: Path):
-    """(path, stat) of the files the latest commit is made of: its TOC and its segments."""
-    toc = f"_MAIN_{_latest_generation(index_dir)}.toc"
-    for path in sorted(index_dir.iterdir()):
-        is_part = path.name == toc or (path.name.startswith("MAIN_") and path.name != "MAIN_WRITELOCK")
-        if is_part and path.is_file():
-            yield path, path.stat()
+def sync_folder(folder: Path | str) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _crc32(path: Path) -> int:
@@ -323,14 +201,14 @@ def _crc32(path: Path) -> int:
     return value
 
 
-def _verify(index_dir: Path, meta: dict) -> None:
+def _verify(index_dir: Path, engine, meta: dict) -> None:
     """IndexDamaged when a file of the commit that meta describes is missing, cut short or altered.
 
     Files whose size and modification time are as recorded are taken as written;
     any other is checksummed again. When the latest commit is newer than meta (a
     crash between the two writes) there is nothing to compare with.
     """
-    if meta.get("generation") != _latest_generation(index_dir):
+    if meta.get("generation") != engine.generation(index_dir):
         return
     for name, recorded in (meta.get("files") or {}).items():
         path = index_dir / name
@@ -344,49 +222,47 @@ def _verify(index_dir: Path, meta: dict) -> None:
             raise IndexDamaged(index_dir, f"{name} does not match its checksum")
 
 
-def incompatibility(meta: dict | None) -> str | None:
-    """Why an index with this metadata cannot be read, or None when it can."""
-    if meta is None:
-        return "it has no lbsearch metadata"
-    expected = _expected_meta()
-    for key, label in (("format", "format"), ("schema_version", "schema version"),
-                       ("whoosh", "Whoosh version"), ("python", "Python version")):
-        if meta.get(key) != expected[key]:
-            return f"it was written with {label} {meta.get(key)!r}, this lbsearch uses {expected[key]!r}"
-    return None
-
-
 def index_exists(index_dir: Path) -> bool:
-    return _meta_path(index_dir).exists() or whoosh.index.exists_in(str(index_dir))
+    if _meta_path(index_dir).exists():
+        return True
+    try:
+        return any(engines.load(name).exists(index_dir) for name in engines.NAMES)
+    except OSError:
+        return False
 
 
 def open_index(index_dir: Path):
-    """The Whoosh index at index_dir, checked; IndexMissing/IndexIncompatible/IndexDamaged otherwise."""
+    """A reader of the index at index_dir, checked; IndexMissing/IndexIncompatible/IndexDamaged otherwise."""
     if not index_exists(index_dir):
         raise IndexMissing(f"no index at {index_dir}: run `lbsearch index` first")
-    problem = incompatibility(read_meta(index_dir))
+    meta = read_meta(index_dir)
+    problem = incompatibility(meta)
     if problem:
         raise IndexIncompatible(
             f"the index at {index_dir} cannot be used: {problem}; run `lbsearch index --rebuild`"
         )
+    engine = engines.load(meta["engine"])
     for _ in range(2):
-        generation = _latest_generation(index_dir)
+        generation = engine.generation(index_dir)
         try:
-            return _open_checked(index_dir)
+            return _open_checked(index_dir, engine)
         except IndexDamaged:
-            # A commit that lands while we look deletes the files of the one we were
+            # A commit that lands while we look replaces the files of the one we were
             # reading: that is a newer index to open, not a damaged one.
-            if _latest_generation(index_dir) == generation:
+            if engine.generation(index_dir) == generation:
                 raise
-    return _open_checked(index_dir)
+    return _open_checked(index_dir, engine)
 
 
-def _open_checked(index_dir: Path):
-    _verify(index_dir, read_meta(index_dir) or {})
+def _open_checked(index_dir: Path, engine):
+    _verify(index_dir, engine, read_meta(index_dir) or {})
     try:
-        return _open_whoosh(index_dir)
-    except Exception as err:  # Whoosh raises anything from EOFError to pickle errors here
+        return engine.open_reader(index_dir)
+    except Exception as err:  # an engine raises anything from EOFError to ValueError on bad files
         raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
+
+
+# --- writing ---------------------------------------------------------------------------
 
 
 def _check_writable_folder(index_dir: Path) -> None:
@@ -397,36 +273,51 @@ def _check_writable_folder(index_dir: Path) -> None:
         raise IndexProblem(f"{index_dir} exists and is not a folder")
     if index_exists(index_dir):
         return
-    if any(p.name not in (".gitignore", ".gitkeep") for p in index_dir.iterdir()):
+    if any(p.name not in _KEPT_FILES for p in index_dir.iterdir()):
         raise IndexProblem(
             f"{index_dir} is not empty and holds no lbsearch index: choose another --index folder"
         )
 
 
-def _create(index_dir: Path):
-    index_dir.mkdir(parents=True, exist_ok=True)
+def _clear(index_dir: Path) -> None:
+    """Remove every index file (another engine's, a damaged one's), keeping the lock."""
     _meta_path(index_dir).unlink(missing_ok=True)
-    return DurableFileStorage(str(index_dir)).create().create_index(make_schema())
+    for path in index_dir.iterdir():
+        if path.name in _KEPT_FILES:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    sync_folder(index_dir)
 
 
-def _document(article: Article, key: str, fingerprint: str) -> dict:
-    headline_and_body = article.title + "\n" + article.body
-    return {
-        "key": key,
-        "fingerprint": fingerprint,
-        "id": article.id,
-        "path": article.path,
-        "title": article.title,
-        "body": article.body,
-        "lead": article.lead,
-        "exact": headline_and_body,
-        "pairs": headline_and_body,
-        "date": article.date.isoformat() if article.date else None,
-        "date_num": dates.date_number(article.date),
-        "date_source": article.date_source,
-        "districts": ",".join(district_key(n) for n in article.districts),
-        "district_names": list(article.districts),
-    }
+class _WriteLock:
+    """lbsearch's own lock on an index folder, for every engine: one writer at a time,
+    a second one waits a bounded time. flock is released by the kernel when the
+    holder dies, so a killed indexer never leaves a live lock behind."""
+
+    def __init__(self, index_dir: Path):
+        self.path = index_dir / LOCK_FILE
+        self.handle = None
+
+    def acquire(self, timeout: float) -> bool:
+        self.handle = open(self.path, "a+b")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self.release()
+                    return False
+                time.sleep(0.25)
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing drops the flock
+            self.handle = None
 
 
 def update_index(
@@ -435,38 +326,44 @@ def update_index(
     *,
     rebuild: bool = False,
     jobs: int | None = None,
+    engine: str | None = None,
     on_warning: Callable[[str], None] = lambda message: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> IndexReport:
     """Bring the index at index_dir up to date with the corpus; return what changed.
 
     Only files whose size, modification time or content changed are read again;
-    articles whose files are gone are removed. With rebuild, or when the index is
-    of another version, every file is read and the old index is replaced whole at
-    the commit. jobs processes read and index the changed files, each into a
-    segment of its own; by default one per core, when there are at least
+    articles whose files are gone are removed. With rebuild, when another engine
+    is asked for, or when the index is of another version, every file is read
+    and the old index is replaced at the commit. engine picks the engine (else
+    $LBSEARCH_ENGINE, else the recorded one, else the default). jobs processes
+    read the changed files; by default one per core, when there are at least
     FILES_PER_PROCESS changed files for each.
     """
     report = IndexReport()
+    asked = engines.requested(engine)
     files = corpus.list_files(corpus_root, on_warning)
     _check_writable_folder(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    # lbsearch holds Whoosh's write lock itself, around everything including the
-    # writer's creation: Whoosh would keep it for the rest of the process when
-    # creating or committing a writer fails.
-    lock = DurableFileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
-    if not try_for(lock.acquire, timeout=WRITE_LOCK_WAIT_SECONDS, delay=0.25):
-        raise IndexBusy(
-            f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
-        )
+    lock = _WriteLock(index_dir)
     try:
-        ix = _open_for_update(index_dir, rebuild, report)
-        known: dict[str, str] = {} if report.rebuilt else _indexed_fingerprints(ix)
-        writer = Writer(ix)
+        if not lock.acquire(WRITE_LOCK_WAIT_SECONDS):
+            raise IndexBusy(
+                f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
+            )
+    except OSError as err:
+        raise IndexWriteFailed(f"cannot lock the index at {index_dir}: {err.strerror or err}") from None
+    try:
+        chosen = engines.load(asked or recorded_engine(index_dir) or engines.DEFAULT)
+        report.engine = chosen.NAME
+        writer = None
         try:
-            _Updater(corpus_root, index_dir, writer, known, report, on_warning, jobs).run(files, on_progress)
+            writer = _open_for_update(index_dir, chosen, rebuild, report)
+            known = {} if report.rebuilt else writer.fingerprints()
+            _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs).run(files, on_progress)
         except BaseException:
-            _clean_up_failed_write(writer, index_dir)
+            if writer is not None:
+                writer.cancel()
             raise
     except OSError as err:
         raise IndexWriteFailed(
@@ -478,37 +375,37 @@ def update_index(
     return report
 
 
-def _open_for_update(index_dir: Path, rebuild: bool, report: IndexReport):
-    """The index to update, or a new empty one (report.rebuilt) when it is missing,
-    of another version or damaged."""
+def _open_for_update(index_dir: Path, engine, rebuild: bool, report: IndexReport):
+    """A writer over the index to update, over the same index to replace (rebuild), or
+    over a new one (report.rebuilt) when it is missing, of another engine or version,
+    or damaged."""
     if index_exists(index_dir):
         try:
-            report.reason = incompatibility(read_meta(index_dir))
+            meta = read_meta(index_dir)
+            report.reason = incompatibility(meta)
+            if report.reason is None and meta["engine"] != engine.NAME:
+                report.reason = f"engine {engine.NAME} was asked for, the index used {meta['engine']}"
             if report.reason is None:
-                ix = _open_checked(index_dir)
+                _verify(index_dir, engine, meta)
                 if rebuild:
                     report.rebuilt, report.reason = True, "--rebuild was asked for"
-                return ix
+                    return _engine_call(index_dir, engine.open_writer, index_dir, "replace")
+                return _engine_call(index_dir, engine.open_writer, index_dir, "update")
         except IndexDamaged as err:
             report.reason = f"the old index was damaged: {err.detail}"
     report.rebuilt = True
-    return _create(index_dir)
+    _clear(index_dir)
+    return engine.open_writer(index_dir, "create")
 
 
-def _clean_up_failed_write(writer, index_dir: Path) -> None:
-    """Drop a failed writer's work: its temporary folder and the segment files no
-    commit references, which on a full disk hold the space the next run needs."""
+def _engine_call(index_dir: Path, function, *args):
+    """Run an engine call that reads existing index files; their damage is IndexDamaged."""
     try:
-        writer.cancel()
-    except Exception:
-        pass
-    try:
-        storage = DurableFileStorage(str(index_dir))
-        toc = whoosh.index.TOC.read(storage, "MAIN")
-        whoosh.index.clean_files(storage, "MAIN", toc.generation, toc.segments)
-    except Exception:
-        pass  # the next commit cleans what is left
-    shutil.rmtree(index_dir / "MAIN.tmp", ignore_errors=True)
+        return function(*args)
+    except (OSError, IndexProblem):
+        raise
+    except Exception as err:
+        raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
 
 
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
@@ -525,20 +422,13 @@ def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFil
 
 
 @dataclass
-class _Outcome:
-    """What reading one corpus file gave: its content hash, or why it was skipped."""
-
-    key: str
-    data_hash: str | None = None
-    warning: str | None = None
-
-
-@dataclass
 class _Updater:
-    """Finds the corpus files that changed, indexes them, and commits, counting into the report."""
+    """Finds the corpus files that changed, has the engine index them, and commits,
+    counting into the report."""
 
     corpus_root: Path
     index_dir: Path
+    engine: object
     writer: object
     known: dict[str, str]  # key -> fingerprint of what the index holds
     report: IndexReport
@@ -562,32 +452,27 @@ class _Updater:
             jobs = min(os.cpu_count() or 1, len(changed) // FILES_PER_PROCESS)
         else:
             jobs = min(self.jobs, len(changed))
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-            outcomes, segments = _index_in_processes(self, changed, jobs, progress)
-        else:
-            outcomes = _read_and_add(self.writer, self.corpus_root, changed, self.started_ns, progress)
-            segments = []
-        for outcome in outcomes:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+        reader = FileReader(self.corpus_root, self.started_ns)
+        # The old version of every changed file leaves first: an engine applies the
+        # deletions of a commit before its additions.
+        for item in changed:
+            if not report.rebuilt and item.relative.as_posix() in self.known:
+                self.writer.delete(item.relative.as_posix())
+        for outcome in self.writer.add_files(changed, reader, max(jobs, 1), progress):
             self._count(outcome)
         for key in sorted(set(self.known) - {f.relative.as_posix() for f in files}):
-            self.writer.delete_by_term("key", key)
+            self.writer.delete(key)
             report.removed += 1
         if not report.changed:
             self.writer.cancel()
-            if (read_meta(self.index_dir) or {}).get("generation") != _latest_generation(self.index_dir):
-                _write_meta(self.index_dir, self.corpus_root)  # a crash or a full disk left it behind
+            if (read_meta(self.index_dir) or {}).get("generation") != self.engine.generation(self.index_dir):
+                _write_meta(self.index_dir, self.engine, self.corpus_root)  # a crash left it behind
             return
-        # Whoosh keeps a deleted document in the term statistics of its segment until
-        # the segment is rewritten: merge everything after deletions so that scores
-        # (and so the ranking) equal those of a fresh build.
-        deleted = report.updated or report.removed or report.refreshed
-        policy = OPTIMIZE if deleted else MERGE_SMALL
-        if report.rebuilt:
-            self.writer.commit(mergetype=lambda writer, old: list(segments))  # the old index goes
-        else:
-            self.writer.commit(mergetype=lambda writer, old: policy(writer, old + segments))
+        self.writer.commit()
         try:
-            _write_meta(self.index_dir, self.corpus_root)
+            _write_meta(self.index_dir, self.engine, self.corpus_root)
         except OSError as err:
             raise IndexWriteFailed(
                 f"the index at {self.index_dir} was updated, but its checksums could not be "
@@ -601,21 +486,21 @@ class _Updater:
         try:
             stat = item.path.stat()
         except OSError as err:
-            self._count(_Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"))
+            self._count(Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"))
+            if old is not None:
+                self.writer.delete(key)
             return False
         if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
             self.report.unchanged += 1
             return False
         return True
 
-    def _count(self, outcome: _Outcome) -> None:
-        """Count what happened to one changed file; its old article leaves the index."""
+    def _count(self, outcome: Outcome) -> None:
+        """Count what happened to one changed file."""
         report = self.report
         old = self.known.get(outcome.key)
         if outcome.warning:
             self.on_warning(outcome.warning)
-        if old is not None and not report.rebuilt:
-            self.writer.delete_by_term("key", outcome.key)
         if outcome.data_hash is None:
             report.skipped += 1
             if self.known.pop(outcome.key, None) is not None:
@@ -629,53 +514,49 @@ class _Updater:
             report.updated += 1
 
 
-def _read_and_add(writer, corpus_root: Path, items: list[corpus.CorpusFile], started_ns: int,
-                  progress: Callable[[int], None]) -> list[_Outcome]:
-    """Read, extract and add each file to writer; one outcome per file, in order."""
-    outcomes = []
-    for done, item in enumerate(items, 1):
+@dataclass(frozen=True)
+class FileReader:
+    """Reads one corpus file into a PreparedArticle; picklable, so workers use it too."""
+
+    corpus_root: Path
+    started_ns: int
+
+    def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, PreparedArticle | None]:
         key = item.relative.as_posix()
         try:
             stat = item.path.stat()
             text = read_text(item.path)
-            article = extract(text, article_id_for(item.relative), str(corpus_root / item.relative))
+            article = extract(text, article_id_for(item.relative), str(self.corpus_root / item.relative))
         except SkipFile as skip:
-            outcomes.append(_Outcome(key, warning=f"{item.path}: {skip}: skipped"))
+            return Outcome(key, warning=f"{item.path}: {skip}: skipped"), None
         except OSError as err:  # gone since it was listed
-            outcomes.append(_Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"))
-        else:
-            data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
-            mtime = stat.st_mtime_ns if stat.st_mtime_ns < started_ns else "racy"
-            writer.add_document(**_document(article, key, f"{mtime}:{stat.st_size}:{data_hash}"))
-            outcomes.append(_Outcome(key, data_hash))
-        progress(done)
-    return outcomes
+            return Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"), None
+        data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
+        record = {
+            "id": article.id,
+            "path": article.path,
+            "title": article.title,
+            "body": article.body,
+            "date": article.date.isoformat() if article.date else None,
+            "date_source": article.date_source,
+            "districts": list(article.districts),
+        }
+        prepared = PreparedArticle(
+            key=key,
+            fingerprint=f"{mtime}:{stat.st_size}:{data_hash}",
+            record=record,
+            date_num=dates.date_number(article.date),
+            district_keys=[district_key(n) for n in article.districts],
+            terms=article_terms(article.title, article.body, article.lead),
+        )
+        return Outcome(key, data_hash), prepared
 
 
-def _index_in_processes(updater: _Updater, items: list[corpus.CorpusFile], jobs: int,
-                        progress: Callable[[int], None]):
-    """Index items in jobs forked processes, each writing one segment of its own.
-
-    Returns the outcomes in file order and the segments for the commit to add. The
-    segments are files no commit references yet: if anything fails, the usual
-    clean-up after a failed write removes them.
-    """
-    context = multiprocessing.get_context("fork")
-    done = context.Value("i", 0)
-    chunks = _split_by_size(items, jobs)
-    args = [(updater.index_dir, updater.corpus_root, chunk, updater.started_ns) for chunk in chunks]
-    with context.Pool(jobs, initializer=_worker_start, initargs=(os.getpid(), done)) as pool:
-        pending = pool.starmap_async(_segment_worker, args)
-        while not pending.ready():
-            pending.wait(0.2)
-            progress(done.value)
-        results = pending.get()
-    progress(len(items))
-    outcomes = [outcome for chunk_outcomes, _ in results for outcome in chunk_outcomes]
-    return outcomes, [segment for _, segment in results if segment is not None]
+# --- worker processes, for engines that read files in parallel -------------------------
 
 
-def _split_by_size(items: list[corpus.CorpusFile], parts: int) -> list[list[corpus.CorpusFile]]:
+def split_by_size(items: list[corpus.CorpusFile], parts: int) -> list[list[corpus.CorpusFile]]:
     """items in parts runs of consecutive files, of about equal bytes."""
     sizes = []
     for item in items:
@@ -691,16 +572,16 @@ def _split_by_size(items: list[corpus.CorpusFile], parts: int) -> list[list[corp
     return chunks
 
 
-_files_done = None  # in a worker process: the count of files indexed, shared with the parent
+def worker_pool(jobs: int):
+    """A pool of jobs forked processes that ignore Ctrl-C (the parent handles it), write
+    nothing to stderr, and stop when their parent dies."""
+    context = multiprocessing.get_context("fork")
+    return context.Pool(jobs, initializer=_worker_start, initargs=(os.getpid(),))
 
 
-def _worker_start(parent_pid: int, files_done) -> None:
-    global _files_done
-    _files_done = files_done
-    # Ctrl-C reaches the whole process group: the parent alone handles it. A worker
-    # whose parent was killed stops instead of waiting for work forever. Workers
-    # report through their results, exceptions included; their stderr would only
-    # show multiprocessing's tracebacks about a parent that is gone.
+def _worker_start(parent_pid: int) -> None:
+    # Workers report through their results, exceptions included; their stderr would
+    # only show multiprocessing's tracebacks about a parent that is gone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
@@ -714,32 +595,27 @@ def _worker_start(parent_pid: int, files_done) -> None:
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
-def _segment_worker(index_dir: Path, corpus_root: Path, items, started_ns: int):
-    """In a worker process: index items into a new segment; (outcomes, segment or None)."""
-    writer = Writer(_open_whoosh(index_dir))
-
-    def progress(count: int) -> None:
-        with _files_done.get_lock():
-            _files_done.value += 1
-
-    outcomes = _read_and_add(writer, corpus_root, items, started_ns, progress)
-    if not any(outcome.data_hash for outcome in outcomes):
-        writer._close_segment()
-        return outcomes, None
-    # The segment is finished but not committed, and the shared temporary folder
-    # is left for the parent's writer to remove (Whoosh's MpWriter does the same).
-    return outcomes, writer._finalize_segment()
+def read_in_processes(items: list[corpus.CorpusFile], reader: FileReader, jobs: int,
+                      progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+    """Read and prepare items in jobs worker processes, yielding results in file order."""
+    batch = 64
+    chunks = [items[i:i + batch] for i in range(0, len(items), batch)]
+    done = 0
+    with worker_pool(jobs) as pool:
+        for results in pool.imap(_read_chunk, [(reader, chunk) for chunk in chunks]):
+            for result in results:
+                yield result
+            done += len(results)
+            progress(done)
 
 
-def _indexed_fingerprints(ix) -> dict[str, str]:
-    """key -> fingerprint of every live document, read from columns (no stored fields)."""
-    with ix.reader() as reader:
-        keys = reader.column_reader("key", translate=False)
-        prints = reader.column_reader("fingerprint", translate=False)
-        if not reader.has_deletions():  # reading the columns in order is twice as fast
-            return {_text(key): _text(value) for key, value in zip(keys, prints)}
-        return {_text(keys[n]): _text(prints[n]) for n in reader.all_doc_ids()}
+def _read_chunk(args) -> list[tuple[Outcome, PreparedArticle | None]]:
+    reader, chunk = args
+    return [reader(item) for item in chunk]
 
 
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
+def read_in_order(items: list[corpus.CorpusFile], reader: FileReader,
+                  progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+    for done, item in enumerate(items, 1):
+        yield reader(item)
+        progress(done)

@@ -1,184 +1,24 @@
-"""Queries: parse what the user typed, run it with filters, return hits with snippets.
+"""Searching: run what the user typed on the index's engine, return hits with snippets.
 
-Returns plain data (SearchResult, Hit); it never prints and never formats.
-
-Query syntax: words (all must match), "quoted phrases", OR between two terms,
-NOT or a leading - to exclude. Everything is matched after folding, so accents,
-case, tone placement and Unicode form do not matter.
+Returns plain data (SearchResult, Hit); it never prints and never formats. The
+engine ranks (lbsearch/engines/); this module builds the plan, cuts snippets,
+marks highlights, explains scores and suggests a query when nothing matched.
 """
 
 from __future__ import annotations
 
-import heapq
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from whoosh import query as wq
-
-from . import dates
+from .plan import SORTS, Clause, ParsedQuery, QueryError, SearchPlan, parse_query
 from .places import District
-from .text import clean, exact, expanded_syllables, fold
+from .text import expanded_syllables, fold
 
-# Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
-TITLE_BOOST = 2.0  # a match in the headline
-LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
-PAIR_BOOST = 2.0  # two typed syllables standing together, in order
-PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
-MAX_CLAUSES = 64
+__all__ = ["QueryError", "SearchOptions", "SearchResult", "Hit", "search", "parse_query", "make_snippet"]
+
 SNIPPET_CHARS = 220
 SNIPPET_LEAD_CHARS = 60  # context kept before the first match
-SORTS = ("relevance", "newest", "oldest")
-_NO_DATE_LAST = 99_999_999
-# Every search passes optimize=False: Whoosh 2.7.4's block-quality skipping can loop
-# forever in UnionMatcher/AndMaybeMatcher (whoosh issues 446 and 461).
-
-
-class QueryError(ValueError):
-    """A query that cannot be run; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One thing to match: a single syllable, or several that must stand together in order.
-
-    syllables are folded and abbreviations expanded; exact holds the same syllables
-    with their accents, used for ranking when the user typed accents.
-    """
-
-    syllables: tuple[str, ...]
-    exact: tuple[str, ...] = ()
-    accented: bool = False
-    quoted: bool = False
-
-    def whoosh(self) -> wq.Query:
-        if len(self.syllables) == 1:
-            term = self.syllables[0]
-            return wq.Or([wq.Term("title", term, boost=TITLE_BOOST), wq.Term("body", term)])
-        return wq.Or([
-            wq.Phrase("title", list(self.syllables), boost=TITLE_BOOST),
-            wq.Phrase("body", list(self.syllables)),
-        ])
-
-
-@dataclass
-class ParsedQuery:
-    """All groups must match, none of the excluded; a group matches when any clause does."""
-
-    groups: list[list[Clause]] = field(default_factory=list)
-    excluded: list[Clause] = field(default_factory=list)
-
-    @property
-    def positive_clauses(self) -> list[Clause]:
-        return [clause for group in self.groups for clause in group]
-
-    def matching(self) -> wq.Query:
-        """What an article must contain (and must not) to be a hit."""
-        positive = wq.And([wq.Or([c.whoosh() for c in group]) for group in self.groups])
-        if self.excluded:
-            return wq.AndNot(positive, wq.Or([c.whoosh() for c in self.excluded]))
-        return positive
-
-    def ranking(self) -> dict[str, list[wq.Query]]:
-        """Optional terms that raise a hit's score, by what they reward."""
-        parts: dict[str, list[wq.Query]] = {"words together": [], "whole phrase": [], "lead": []}
-        for clause in self.positive_clauses:
-            parts["lead"].extend(wq.Term("lead", s, boost=LEAD_BOOST) for s in clause.syllables)
-        for run in self._unquoted_runs():
-            pairs = [f"{a} {b}" for a, b in zip(run, run[1:])]
-            parts["words together"].extend(wq.Term("pairs", p, boost=PAIR_BOOST) for p in pairs)
-            if len(pairs) > 1:
-                # Every pair of the run present: the run as a phrase, found by term
-                # lookups alone (a Phrase query would decode positions in every candidate).
-                parts["whole phrase"].append(
-                    wq.And([wq.Term("pairs", p) for p in pairs], boost=PHRASE_BOOST)
-                )
-        return {name: queries for name, queries in parts.items() if queries}
-
-    def exact_tier(self) -> wq.Query | None:
-        """Articles with every typed accent exactly as typed (any tone placement); these
-        rank above the ones that match only after folding. None for accent-free queries."""
-        words = [w for c in self.positive_clauses if c.accented for w in c.exact]
-        if not words:
-            return None
-        return wq.And([wq.Term("exact", w) for w in words])
-
-    def _unquoted_runs(self) -> list[tuple[str, ...]]:
-        """Syllables typed one after another without quotes or OR between them."""
-        runs: list[tuple[str, ...]] = [()]
-        for group in self.groups:
-            if len(group) == 1 and not group[0].quoted:
-                runs[-1] += group[0].syllables
-            else:
-                runs.append(())
-        return [run for run in runs if len(run) > 1]
-
-    def whoosh(self) -> wq.Query:
-        boosts = [q for queries in self.ranking().values() for q in queries]
-        return wq.AndMaybe(self.matching(), wq.Or(boosts)) if boosts else self.matching()
-
-
-_LEX_RE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<quote>")|(?P<word>[^\s"]+)')
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Parse the query syntax; QueryError with a one-line reason when it is malformed."""
-    text = clean(text).replace("\u201c", '"').replace("\u201d", '"')
-    parsed = ParsedQuery()
-    negate = False
-    join_with_previous = False
-    for match in _LEX_RE.finditer(text):
-        if match["quote"]:
-            raise QueryError('unbalanced quote: close the phrase with a second "')
-        word = match["word"]
-        if word in ("OR", "||"):
-            if not parsed.groups or join_with_previous or negate:
-                raise QueryError("OR needs a term on each side")
-            join_with_previous = True
-            continue
-        if word in ("NOT", "-"):
-            negate = True
-            continue
-        if word in ("AND", "&&"):
-            continue
-        if word and word.startswith("-"):
-            negate, word = True, word[1:]
-        clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
-        if clause is None:
-            continue
-        if join_with_previous:
-            if negate:
-                raise QueryError("OR cannot join an excluded term; put NOT outside the OR")
-            parsed.groups[-1].append(clause)
-            join_with_previous = False
-        elif negate:
-            parsed.excluded.append(clause)
-        else:
-            parsed.groups.append([clause])
-        negate = False
-    if join_with_previous:
-        raise QueryError("OR needs a term on each side")
-    if negate:
-        raise QueryError("NOT needs a term after it")
-    if not parsed.groups:
-        if parsed.excluded:
-            raise QueryError("the query only excludes terms; add a term to search for")
-        raise QueryError("the query has no words to search for")
-    if len(parsed.positive_clauses) + len(parsed.excluded) > MAX_CLAUSES:
-        raise QueryError(f"the query is too long: at most {MAX_CLAUSES} terms")
-    return parsed
-
-
-def _clause(text: str, quoted: bool = False) -> Clause | None:
-    words = [w for w, _, _ in expanded_syllables(text) if fold(w)]
-    if not words:
-        return None
-    return Clause(
-        syllables=tuple(fold(w) for w in words),
-        exact=tuple(exact(w) for w in words),
-        accented=any(not ch.isascii() for ch in text if ch.isalpha()),
-        quoted=quoted,
-    )
+MAX_SUGGESTED_SYLLABLE = 12  # longer "syllables" are not typos of a word: no suggestion
 
 
 @dataclass
@@ -202,6 +42,16 @@ class SearchOptions:
     @property
     def has_date_filter(self) -> bool:
         return bool(self.since or self.until)
+
+    def plan(self) -> SearchPlan:
+        return SearchPlan(
+            query=parse_query(self.query),
+            limit=self.limit,
+            since=self.since,
+            until=self.until,
+            district_keys=tuple(d.key for d in self.districts),
+            sort=self.sort,
+        )
 
 
 @dataclass
@@ -229,112 +79,24 @@ class SearchResult:
     analysis: dict | None = None  # with --explain: how the query was understood
 
 
-def search(ix, options: SearchOptions) -> SearchResult:
-    """Run a search on an open Whoosh index."""
-    parsed = parse_query(options.query)
-    with ix.searcher() as searcher:
-        ranked = _rank(searcher, parsed, options)
-        hits = []
-        for score, docnum in ranked.page:
-            found = _hit(searcher.stored_fields(docnum), score, parsed)
-            if options.explain:
-                found.explain = _contributions(searcher, docnum, parsed)
-            hits.append(found)
-        result = SearchResult(options.query, ranked.total, hits)
-        if options.has_date_filter:
-            result.undated_excluded = ranked.undated
-        if not result.total:
-            result.suggestion = suggest(searcher, parsed)
+def search(reader, options: SearchOptions) -> SearchResult:
+    """Run a search on an open index (index.open_index)."""
+    plan = options.plan()
+    ranked = reader.search(plan)
+    hits = []
+    for match in ranked.page:
+        found = _hit(match.record, match.score, plan.query)
         if options.explain:
-            result.analysis = analysis(parsed)
+            found.explain = reader.explain(plan, match)
+        hits.append(found)
+    result = SearchResult(options.query, ranked.total, hits)
+    if options.has_date_filter:
+        result.undated_excluded = ranked.undated
+    if not result.total:
+        result.suggestion = suggest(reader, plan.query)
+    if options.explain:
+        result.analysis = analysis(plan.query)
     return result
-
-
-@dataclass
-class _Ranked:
-    total: int
-    page: list[tuple[float, int]]  # (score, docnum), best first
-    undated: int  # matches a date filter left out for having no date
-
-
-def _rank(searcher, parsed: ParsedQuery, options: SearchOptions) -> _Ranked:
-    """Score every match once, then order only what can reach the page.
-
-    Whoosh's sorting collector built a full sort key (accent tier, score, corpus
-    path read from a column) for every match, which took most of a common word's
-    search; here a match costs its score and two set lookups, and paths are read
-    only for the articles that tie for the last places of the page.
-    """
-    districts = _docs(searcher, _district_filter(options))
-    dated = _docs(searcher, _date_filter(options))
-    # NumericRange(0, 0) reads 0 as "open" and matches everything: a Term finds the undated.
-    undated = _docs(searcher, wq.Term("date_num", 0)) if dated is not None else set()
-    query = parsed.whoosh()
-    context = searcher.context()
-    matches: list[tuple[float, int]] = []
-    undated_count = 0
-    for leaf, offset in searcher.leaf_searchers():
-        matcher = query.matcher(leaf, context)
-        while matcher.is_active():
-            docnum = offset + matcher.id()
-            if districts is None or docnum in districts:
-                if dated is None or docnum in dated:
-                    # Rounded: equal articles in different segments can score a few
-                    # units in the last place apart, and must still tie.
-                    matches.append((round(matcher.score(), 9), docnum))
-                elif docnum in undated:
-                    undated_count += 1
-            matcher.next()
-    return _Ranked(len(matches), _page(searcher, matches, parsed, options), undated_count)
-
-
-def _page(searcher, matches: list[tuple[float, int]], parsed: ParsedQuery,
-          options: SearchOptions) -> list[tuple[float, int]]:
-    """The best options.limit matches: by accent tier (relevance) or date, then score,
-    then corpus path, so that the order never depends on the index's layout."""
-    if options.sort == "relevance":
-        tier_query = parsed.exact_tier()
-        tier = _docs(searcher, tier_query) if tier_query is not None else None
-
-        def order(match):  # lower first
-            return (tier is not None and match[1] not in tier, -match[0])
-    else:
-        date_of = searcher.reader().column_reader("date_num")
-        newest = options.sort == "newest"
-
-        def order(match):  # unknown dates last either way
-            day = date_of[match[1]]
-            return (-day if newest else day or _NO_DATE_LAST, -match[0])
-
-    best = heapq.nsmallest(options.limit, matches, key=order)
-    if not best:
-        return []
-    last = order(best[-1])
-    contenders = best if len(best) < options.limit else [m for m in matches if order(m) <= last]
-    path_of = searcher.reader().column_reader("key")
-    contenders.sort(key=lambda match: (order(match), path_of[match[1]]))
-    return contenders[:options.limit]
-
-
-def _docs(searcher, query: wq.Query | None) -> set[int] | None:
-    return None if query is None else set(query.docs(searcher))
-
-
-def _contributions(searcher, docnum: int, parsed: ParsedQuery) -> dict[str, float]:
-    """How much each part of the query adds to one document's score; with accents
-    typed, "exact accents" is 1 for an article in the first tier, else 0."""
-    parts = {"match": parsed.matching(), **{name: wq.Or(qs) for name, qs in parsed.ranking().items()}}
-    tier = parsed.exact_tier()
-    if tier is not None:
-        parts["exact accents"] = tier
-    scores = {}
-    for name, part in parts.items():
-        matcher = part.matcher(searcher)
-        if matcher.is_active():
-            matcher.skip_to(docnum)
-        hit = matcher.is_active() and matcher.id() == docnum
-        scores[name] = (1.0 if name == "exact accents" else round(matcher.score(), 4)) if hit else 0.0
-    return scores
 
 
 def analysis(parsed: ParsedQuery) -> dict:
@@ -347,31 +109,29 @@ def analysis(parsed: ParsedQuery) -> dict:
             "phrase": len(clause.syllables) > 1,
         }
 
+    ranking: dict[str, list[str]] = {}
+    for boost in parsed.boosts():
+        terms = [t.replace("_", " ") for t in boost.terms]
+        shown = f"{boost.field}:{terms[0]}" if len(terms) == 1 else "all of (" + ", ".join(
+            f"{boost.field}:{t}" for t in terms) + ")"
+        ranking.setdefault(boost.kind, []).append(f"{shown}^{boost.weight:g}")
     return {
         "groups": [[describe(c) for c in group] for group in parsed.groups],
         "excluded": [describe(c) for c in parsed.excluded],
-        "ranking": {
-            name: [_describe_query(q) for q in queries] for name, queries in parsed.ranking().items()
-        },
-        "exact_accents_first": [w for c in parsed.positive_clauses if c.accented for w in c.exact],
+        "ranking": ranking,
+        "exact_accents_first": list(parsed.exact_words()),
     }
 
 
-def _describe_query(q: wq.Query) -> str:
-    if isinstance(q, wq.And):
-        return "all of (" + ", ".join(_describe_query(sub) for sub in q.subqueries) + f")^{q.boost:g}"
-    return f"{q.fieldname}:{q.text}^{q.boost:g}"
-
-
-def suggest(searcher, parsed: ParsedQuery) -> str | None:
+def suggest(reader, parsed: ParsedQuery) -> str | None:
     """A query built from the index's own words for one that found nothing.
 
     A syllable the index has never seen becomes one of the nearest (within two
-    edits, swapped letters counting as one) that lets the whole query match; a
-    syllable whose typed accents nobody writes gets the usual ones. None when
-    there is nothing to correct.
+    edits, swapped letters counting as one, same first letter) that lets the
+    whole query match; a syllable whose typed accents nobody writes gets the
+    usual ones. None when there is nothing to correct. Bounded: long "syllables"
+    are not corrected, and each lookup walks one first letter's terms.
     """
-    reader = searcher.reader()
     slots = []  # (clause number, what was typed, folded candidates or None to keep it)
     for number, clause in enumerate(parsed.positive_clauses):
         for folded, accented in zip(clause.syllables, clause.exact):
@@ -401,17 +161,23 @@ def suggest(searcher, parsed: ParsedQuery) -> str | None:
             for w, clause in zip(words, parsed.positive_clauses)
         )
         first = first or text
-        if len(searcher.search(parse_query(text).matching(), limit=1, optimize=False)):
+        if reader.count(parse_query(text)):
             return text
     return first
 
 
 def _nearby_terms(reader, folded: str) -> list[str]:
-    candidates = set(reader.terms_within("body", folded, 2))
-    return sorted(candidates, key=lambda term: (
-        edit_distance(term, folded), sorted(term) != sorted(folded),  # swapped letters first
-        abs(len(term) - len(folded)), -reader.doc_frequency("body", term), term,
-    ))[:5]
+    if len(folded) > MAX_SUGGESTED_SYLLABLE:
+        return []
+    candidates = [
+        (term, frequency) for term, frequency in reader.terms_with_prefix("body", folded[0])
+        if abs(len(term) - len(folded)) <= 2 and edit_distance(term, folded) <= 2
+    ]
+    candidates.sort(key=lambda tf: (
+        edit_distance(tf[0], folded), sorted(tf[0]) != sorted(folded),  # swapped letters first
+        abs(len(tf[0]) - len(folded)), -tf[1], tf[0],
+    ))
+    return [term for term, _ in candidates[:5]]
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -428,15 +194,29 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def _spellings(reader, folded_terms: set[str]) -> dict[str, list[tuple[str, int]]]:
-    """Accented forms in the index, with their document frequencies, of some folded terms
-    (one pass over the exact vocabulary)."""
+    """Accented forms in the index, with their document frequencies, of some folded terms:
+    the exact terms that start with a letter folding to each one's first letter."""
     found: dict[str, list[tuple[str, int]]] = {}
-    for term, info in reader.iter_field("exact"):
-        term = term.decode("utf-8") if isinstance(term, bytes) else term
-        folded = fold(term)
-        if folded in folded_terms:
-            found.setdefault(folded, []).append((term, info.doc_frequency()))
+    for first in {term[0] for term in folded_terms}:
+        for letter in _LETTERS_FOLDING_TO.get(first, first):
+            for term, frequency in reader.terms_with_prefix("exact", letter):
+                folded = fold(term)
+                if folded in folded_terms:
+                    found.setdefault(folded, []).append((term, frequency))
     return found
+
+
+def _letters_folding_to() -> dict[str, str]:
+    """Each folded letter with the lower-case Vietnamese letters that fold to it ("d": "dđ")."""
+    letters: dict[str, str] = {}
+    for code in [*range(ord("a"), ord("z") + 1), *range(0xE0, 0x1FF), *range(0x1EA0, 0x1EFA)]:
+        ch = chr(code)
+        if ch.islower() and len(fold(ch)) == 1:
+            letters[fold(ch)] = letters.get(fold(ch), "") + ch
+    return letters
+
+
+_LETTERS_FOLDING_TO = _letters_folding_to()
 
 
 def _closest_spelling(forms: list[tuple[str, int]], folded: str, typed: str) -> str:
@@ -445,22 +225,6 @@ def _closest_spelling(forms: list[tuple[str, int]], folded: str, typed: str) -> 
         return folded
     typed_accents = typed if not typed.isascii() else None
     return min(forms, key=lambda form: (edit_distance(form[0], typed_accents) if typed_accents else 0, -form[1]))[0]
-
-
-def _district_filter(options: SearchOptions) -> wq.Query | None:
-    if not options.districts:
-        return None
-    return wq.Or([wq.Term("districts", d.key) for d in options.districts])
-
-
-def _date_filter(options: SearchOptions) -> wq.Query | None:
-    if not options.has_date_filter:
-        return None
-    return wq.NumericRange(
-        "date_num",
-        max(dates.date_number(options.since), 1) if options.since else 1,
-        dates.date_number(options.until) if options.until else None,
-    )
 
 
 def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
@@ -472,7 +236,7 @@ def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
         title=stored["title"],
         date=stored.get("date"),
         date_source=stored.get("date_source"),
-        districts=list(stored.get("district_names") or []),
+        districts=list(stored.get("districts") or []),
         score=round(score, 4),
         snippet=snippet,
         highlights=highlights,
@@ -577,35 +341,16 @@ def article_record(stored: dict) -> dict:
         "title": stored["title"],
         "date": stored.get("date"),
         "date_source": stored.get("date_source"),
-        "districts": list(stored.get("district_names") or []),
+        "districts": list(stored.get("districts") or []),
         "body": stored.get("body", ""),
     }
 
 
-def get_article(ix, article_id: str) -> dict | None:
-    with ix.searcher() as searcher:
-        stored = searcher.document(id=article_id)
+def get_article(reader, article_id: str) -> dict | None:
+    stored = reader.article(article_id)
     return article_record(stored) if stored else None
 
 
-def corpus_stats(ix) -> dict:
-    """Articles in all, per year and per district (both sorted), and how many have no date."""
-    per_year: dict[str, int] = {}
-    per_district: dict[str, int] = {}
-    undated = articles = 0
-    with ix.searcher() as searcher:
-        for stored in searcher.all_stored_fields():
-            articles += 1
-            if stored.get("date"):
-                year = stored["date"][:4]
-                per_year[year] = per_year.get(year, 0) + 1
-            else:
-                undated += 1
-            for name in stored.get("district_names") or []:
-                per_district[name] = per_district.get(name, 0) + 1
-    return {
-        "articles": articles,
-        "undated": undated,
-        "per_year": dict(sorted(per_year.items())),
-        "per_district": dict(sorted(per_district.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
+def corpus_stats(reader) -> dict:
+    """Articles in all, per year, per month and per district (sorted), and how many have no date."""
+    return reader.stats()

@@ -1,0 +1,183 @@
+"""What the user asked for, in a form every engine can run: the search plan.
+
+parse_query() turns the query syntax into clauses; SearchPlan adds the ranking
+terms, the exact-accent tier, the filters, the order and the page size. An
+engine (lbsearch/engines/) compiles a plan into its own queries; nothing here
+knows an engine.
+
+Query syntax: words (all must match), "quoted phrases", OR between two terms,
+NOT or a leading - to exclude. Matching is on folded syllables, so accents,
+case, tone placement and Unicode form do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import dates
+from .analysis import pair_term
+from .text import clean, exact, expanded_syllables, fold
+
+# Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
+TITLE_BOOST = 2.0  # a match in the headline
+LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
+PAIR_BOOST = 2.0  # two typed syllables standing together, in order
+PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
+MAX_CLAUSES = 64
+SORTS = ("relevance", "newest", "oldest")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing to match: a single syllable, or several that must stand together in order.
+
+    syllables are folded and abbreviations expanded; exact holds the same syllables
+    with their accents, used for ranking when the user typed accents.
+    """
+
+    syllables: tuple[str, ...]
+    exact: tuple[str, ...] = ()
+    accented: bool = False
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Boost:
+    """An optional part of the query that raises the score of the articles it matches.
+
+    terms all must be in field for the boost to apply (one term, or every pair of a run).
+    """
+
+    kind: str  # "words together", "whole phrase" or "lead": the name --explain shows
+    field: str
+    terms: tuple[str, ...]
+    weight: float
+
+
+@dataclass
+class ParsedQuery:
+    """All groups must match, none of the excluded; a group matches when any clause does."""
+
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+
+    @property
+    def positive_clauses(self) -> list[Clause]:
+        return [clause for group in self.groups for clause in group]
+
+    def boosts(self) -> list[Boost]:
+        """Optional terms that raise a hit's score, by what they reward."""
+        lead = [Boost("lead", "lead", (s,), LEAD_BOOST) for c in self.positive_clauses for s in c.syllables]
+        together, whole = [], []
+        for run in self._unquoted_runs():
+            pairs = tuple(pair_term(a, b) for a, b in zip(run, run[1:]))
+            together.extend(Boost("words together", "pairs", (p,), PAIR_BOOST) for p in pairs)
+            if len(pairs) > 1:
+                # Every pair of the run present: the run as a phrase, found by term
+                # lookups alone (a phrase query would decode positions in every candidate).
+                whole.append(Boost("whole phrase", "pairs", pairs, PHRASE_BOOST))
+        return together + whole + lead
+
+    def exact_words(self) -> tuple[str, ...]:
+        """Words whose typed accents put an article in the first tier (empty: no tier)."""
+        return tuple(w for c in self.positive_clauses if c.accented for w in c.exact)
+
+    def _unquoted_runs(self) -> list[tuple[str, ...]]:
+        """Syllables typed one after another without quotes or OR between them."""
+        runs: list[tuple[str, ...]] = [()]
+        for group in self.groups:
+            if len(group) == 1 and not group[0].quoted:
+                runs[-1] += group[0].syllables
+            else:
+                runs.append(())
+        return [run for run in runs if len(run) > 1]
+
+
+_LEX_RE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<quote>")|(?P<word>[^\s"]+)')
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse the query syntax; QueryError with a one-line reason when it is malformed."""
+    text = clean(text).replace("\u201c", '"').replace("\u201d", '"')
+    parsed = ParsedQuery()
+    negate = False
+    join_with_previous = False
+    for match in _LEX_RE.finditer(text):
+        if match["quote"]:
+            raise QueryError('unbalanced quote: close the phrase with a second "')
+        word = match["word"]
+        if word in ("OR", "||"):
+            if not parsed.groups or join_with_previous or negate:
+                raise QueryError("OR needs a term on each side")
+            join_with_previous = True
+            continue
+        if word in ("NOT", "-"):
+            negate = True
+            continue
+        if word in ("AND", "&&"):
+            continue
+        if word and word.startswith("-"):
+            negate, word = True, word[1:]
+        clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
+        if clause is None:
+            continue
+        if join_with_previous:
+            if negate:
+                raise QueryError("OR cannot join an excluded term; put NOT outside the OR")
+            parsed.groups[-1].append(clause)
+            join_with_previous = False
+        elif negate:
+            parsed.excluded.append(clause)
+        else:
+            parsed.groups.append([clause])
+        negate = False
+        if len(parsed.positive_clauses) + len(parsed.excluded) > MAX_CLAUSES:
+            raise QueryError(f"the query is too long: at most {MAX_CLAUSES} terms")
+    if join_with_previous:
+        raise QueryError("OR needs a term on each side")
+    if negate:
+        raise QueryError("NOT needs a term after it")
+    if not parsed.groups:
+        if parsed.excluded:
+            raise QueryError("the query only excludes terms; add a term to search for")
+        raise QueryError("the query has no words to search for")
+    return parsed
+
+
+def _clause(text: str, quoted: bool = False) -> Clause | None:
+    words = [w for w, _, _ in expanded_syllables(text) if fold(w)]
+    if not words:
+        return None
+    return Clause(
+        syllables=tuple(fold(w) for w in words),
+        exact=tuple(exact(w) for w in words),
+        accented=any(not ch.isascii() for ch in text if ch.isalpha()),
+        quoted=quoted,
+    )
+
+
+@dataclass
+class SearchPlan:
+    """A parsed query with everything an engine needs to run it."""
+
+    query: ParsedQuery
+    limit: int = 10
+    since: date | None = None
+    until: date | None = None
+    district_keys: tuple[str, ...] = ()
+    sort: str = "relevance"
+
+    @property
+    def date_range(self) -> tuple[int, int] | None:
+        """Inclusive date numbers (dates.date_number) an article must fall in, or None."""
+        if not (self.since or self.until):
+            return None
+        low = max(dates.date_number(self.since), 1) if self.since else 1
+        high = dates.date_number(self.until) if self.until else 99_991_231
+        return low, high
