@@ -174,10 +174,10 @@ class SearchPlan:
     sort: str = "relevance"
 
     @property
-    def date_range(self) -> tuple[int, int] | None:
-        """Inclusive date numbers (dates.date_number) an article must fall in, or None."""
+    def date_range(self) -> tuple[int, int | None] | None:
+        """Inclusive date numbers (dates.date_number) an article must fall in, None for
+        no upper bound; None when there is no date filter."""
         if not (self.since or self.until):
             return None
         low = max(dates.date_number(self.since), 1) if self.since else 1
-        high = dates.date_number(self.until) if self.until else 99_991_231
-        return low, high
+        return low, dates.date_number(self.until) if self.until else None

@@ -15,6 +15,7 @@ settings.register_profile("lbsearch", derandomize=True, database=None, deadline=
 settings.load_profile("lbsearch")
 
 from lbsearch.cli import main
+from lbsearch.engines import NAMES as ENGINES
 from lbsearch.index import open_index, update_index
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -44,11 +45,19 @@ def to_cp1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
-@pytest.fixture(scope="session")
-def seed_index(tmp_path_factory):
-    """An index of the real seeds, built once for the read-only tests."""
-    folder = tmp_path_factory.mktemp("seed-index")
-    update_index(SEEDS, folder)
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Runs a test once per engine: $LBSEARCH_ENGINE picks the engine of every index the
+    test builds, in this process and in the processes it starts."""
+    monkeypatch.setenv("LBSEARCH_ENGINE", request.param)
+    return request.param
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def seed_index(request, tmp_path_factory):
+    """An index of the real seeds per engine, built once for the read-only tests."""
+    folder = tmp_path_factory.mktemp(f"seed-index-{request.param}")
+    update_index(SEEDS, folder, engine=request.param)
     return folder
 
 
@@ -58,8 +67,8 @@ def seed_ix(seed_index):
 
 
 @pytest.fixture
-def corpus(tmp_path):
-    """A writable copy of the seeds."""
+def corpus(tmp_path, engine):
+    """A writable copy of the seeds (and the test runs once per engine)."""
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     return folder
@@ -84,3 +93,22 @@ def cli(capsysbinary, monkeypatch):
         return Run(status, captured.out.decode("utf-8"), captured.err.decode("utf-8"))
 
     return run
+
+
+def commit_files(index_dir: Path) -> list[Path]:
+    """The files of the index's last commit, as lbsearch.json records them: any engine."""
+    import json
+
+    recorded = json.loads((index_dir / "lbsearch.json").read_text("utf-8"))["files"]
+    return [index_dir / name for name in sorted(recorded)]
+
+
+def largest_segment_file(index_dir: Path) -> Path:
+    return max(commit_files(index_dir), key=lambda p: p.stat().st_size)
+
+
+def root_file(index_dir: Path) -> Path:
+    """The file that names a commit's segments: Whoosh's TOC, tantivy's meta.json."""
+    names = [p for p in commit_files(index_dir) if p.name == "meta.json" or p.name.endswith(".toc")]
+    assert len(names) == 1
+    return names[0]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEEDS
+from .conftest import SEEDS, root_file
 
 
 @pytest.fixture
-def env_index(tmp_path, monkeypatch):
-    """Point the defaults at a fresh index built from the real seeds on first use."""
+def env_index(tmp_path, monkeypatch, engine):
+    """Point the defaults at a fresh index built from the real seeds on first use (per engine)."""
     monkeypatch.setenv("LBSEARCH_INDEX", str(tmp_path / "ix"))
     monkeypatch.setenv("LBSEARCH_CORPUS", str(SEEDS))
     return tmp_path / "ix"
@@ -100,6 +100,7 @@ def test_show_and_stats(cli, env_index):
 def test_index_command_reports_counts(cli, env_index, tmp_path):
     first = cli("index")
     assert first.status == 0 and "5 added, 0 updated, 0 removed, 0 unchanged, 0 skipped" in first.out
+    assert f"({os.environ['LBSEARCH_ENGINE']})" in first.out
     assert "0 added, 0 updated, 0 removed, 5 unchanged, 0 skipped" in cli("index").out
     assert cli("index", str(tmp_path / "missing")).status == 2
 
@@ -116,8 +117,7 @@ def test_index_of_another_version_is_refused_by_search(cli, env_index):
 
 def test_damaged_index_is_detected(cli, env_index):
     cli("index")
-    for toc in env_index.glob("_MAIN_*.toc"):
-        toc.write_bytes(b"\x00" * 16)
+    root_file(env_index).write_bytes(b"\x00" * 16)
     run = cli("search", "quy")
     assert run.status == 2 and "damaged" in run.err and "--rebuild" in run.err
     assert cli("index", "--rebuild").status == 0
@@ -168,3 +168,20 @@ def test_every_command_has_help_with_an_example(cli):
     for command in ("index", "search", "show", "stats"):
         run = cli(command, "--help")
         assert run.status == 0 and "Example: lbsearch" in run.out, command
+
+
+def test_another_engine_rebuilds_with_one_line_and_is_then_used(cli, env_index, engine):
+    other = "whoosh" if engine == "tantivy" else "tantivy"
+    before = cli("search", "quy che phoi hop", "--json")
+    switched = cli("index", "--engine", other)
+    assert switched.status == 0
+    assert f"rebuilt: engine {other} was asked for, the index used {engine}" in switched.out
+    assert json.loads((env_index / "lbsearch.json").read_text())["engine"] == other
+    after = cli("search", "quy che phoi hop", "--json")
+    ids = [[h["id"] for h in json.loads(run.out)["hits"]] for run in (before, after)]
+    assert ids[0] == ids[1] and json.loads(after.out)["total"] == json.loads(before.out)["total"]
+    # Without --engine, the recorded engine stays, whatever $LBSEARCH_ENGINE says for new ones.
+    os.environ.pop("LBSEARCH_ENGINE")
+    assert f"({other})" in cli("index").out
+    bad = cli("index", "--engine", "lucene")
+    assert bad.status == 2 and "unknown engine 'lucene'" in bad.err and len(bad.err.splitlines()) == 1

@@ -243,7 +243,7 @@ def _tier(parsed: ParsedQuery) -> tantivy.Query | None:
     return _all([_term("exact", w) for w in words]) if words else None
 
 
-def _date_is(low: int, high: int) -> tantivy.Query:
+def _date_is(low: int, high: int | None) -> tantivy.Query:
     return tantivy.Query.range_query(SCHEMA, "date_num", tantivy.FieldType.Unsigned, low, high)
 
 
@@ -304,7 +304,7 @@ class Reader:
     def _by_date(self, plan: SearchPlan, query: tantivy.Query) -> list[Match]:
         """Newest or oldest first, by score and then path within a day; no date last."""
         newest = plan.sort == "newest"
-        low, high = plan.date_range or (1, 99_991_231)
+        low, high = plan.date_range or (1, None)
         dated = _all([query, _filter(_date_is(low, high))])
         order = tantivy.Order.Desc if newest else tantivy.Order.Asc
         days = []
