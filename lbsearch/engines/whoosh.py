@@ -114,6 +114,7 @@ def make_schema() -> Schema:
         fingerprint=ID(sortable=True),
         id=ID(stored=True),
         record=STORED,
+        lengths=STORED,  # exact token count of each scored field: see _SegmentWriter.add_reader
         title=TEXT(analyzer=terms),
         body=TEXT(analyzer=terms),
         lead=TEXT(analyzer=terms, phrase=False),
@@ -172,6 +173,26 @@ class _SegmentWriter(SegmentWriter):
         super().__init__(ix, _lk=False, limitmb=WRITER_MEMORY_MB, **kwargs)
         self.pool = BatchedPostingPool(self._tempstorage, self.newsegment, limitmb=WRITER_MEMORY_MB)
 
+    def add_reader(self, reader):
+        """Copy a segment into this one, keeping the exact field lengths.
+
+        Whoosh stores a document's field length as one byte (a rounded value) and,
+        when it copies a segment at a merge, adds the rounded lengths to the
+        field's total: after every update the average length used by BM25 grew,
+        and every score drifted from a fresh build's (by about 0.5 % at 4,000
+        articles). The segment's own total is exact; less the exact lengths of
+        its deleted documents (stored with each document) it is the exact total
+        of what was copied.
+        """
+        totals = self.perdocwriter._fieldlengths
+        before = dict(totals)
+        super().add_reader(reader)
+        deleted = [reader.stored_fields(n).get("lengths") or {}
+                   for n in range(reader.doc_count_all()) if reader.is_deleted(n)] if reader.has_deletions() else []
+        for name in _SCORED_FIELDS:
+            copied = reader.field_length(name) - sum(lengths.get(name, 0) for lengths in deleted)
+            totals[name] = before.get(name, 0) + copied
+
     def _flush_segment(self):
         self.perdocwriter.close()
         lengths = _FieldLengths(self.per_document_reader())
@@ -199,12 +220,16 @@ class _FieldLengths:
         self._reader.close()
 
 
+_SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact")
+
+
 def _fields(prepared) -> dict:
     return {
         "key": prepared.key,
         "fingerprint": prepared.fingerprint,
         "id": prepared.record["id"],
         "record": prepared.record,
+        "lengths": {name: len(prepared.terms[name].split()) for name in _SCORED_FIELDS},
         **prepared.terms,
         "date_num": prepared.date_num,
         "districts": ",".join(prepared.district_keys),
