@@ -14,7 +14,7 @@ in the same forms. Fields:
 
 from __future__ import annotations
 
-from .text import exact, expanded_syllables, fold
+from .text import SYLLABLE_RE, abbreviations, exact, fold
 
 PAIR_JOINER = "_"
 # No Vietnamese syllable is this long: longer "words" are runs of junk (hashes,
@@ -30,33 +30,57 @@ def pair_term(first: str, second: str) -> str:
 
 def folded_syllables(text: str) -> list[str]:
     """Folded syllables of clean text, abbreviations expanded; junk and empty folds left out."""
-    out = []
-    for word, _, _ in expanded_syllables(text):
-        folded = fold(word)
-        if folded and len(folded) <= MAX_TERM_CHARS:
-            out.append(folded)
-    return out
+    return _terms(text)[0]
 
 
 def exact_syllables(text: str) -> list[str]:
-    out = []
-    for word, _, _ in expanded_syllables(text):
-        folded = fold(word)
-        if folded and len(folded) <= MAX_TERM_CHARS:
-            out.append(exact(word))
-    return out
+    """The same syllables as folded_syllables, with their accents and one tone placement."""
+    return _terms(text)[1]
+
+
+# Every syllable an archive holds, analysed once: a dict lookup is several times
+# cheaper than a call through lru_cache, and indexing looks up every syllable.
+_FORMS: dict[str, tuple[tuple[str, str], ...]] = {}
+_FORMS_MAX = 1_000_000  # distinct syllables kept; a stream of junk words cannot grow it further
+
+
+def _terms(text: str) -> tuple[list[str], list[str]]:
+    """(folded, exact) syllables of clean text, as text.expanded_syllables gives them
+    but without offsets: the indexing path, which every article takes."""
+    folded_out: list[str] = []
+    exact_out: list[str] = []
+    cache = _FORMS
+    for word in SYLLABLE_RE.findall(text):
+        forms = cache.get(word)
+        if forms is None:
+            forms = _forms(word)
+            if len(cache) < _FORMS_MAX:
+                cache[word] = forms
+        for folded, accented in forms:
+            folded_out.append(folded)
+            exact_out.append(accented)
+    return folded_out, exact_out
+
+
+def _forms(word: str) -> tuple[tuple[str, str], ...]:
+    """(folded, exact) of one syllable, of each word an abbreviation stands for, or none for junk."""
+    folded = fold(word)
+    if not folded or len(folded) > MAX_TERM_CHARS:
+        return ()
+    expansion = abbreviations().get(folded) if len(word) <= 8 else None
+    return tuple((fold(w), exact(w)) for w in expansion) if expansion else ((folded, exact(word)),)
 
 
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
     """The token string of every indexed field, tokens separated by single spaces."""
-    title_words = folded_syllables(title)
-    body_words = folded_syllables(body)
+    title_words, title_exact = _terms(title)
+    body_words, body_exact = _terms(body)
     both = title_words + body_words
     return {
         "title": " ".join(title_words),
         "body": " ".join(body_words),
-        "lead": " ".join(folded_syllables(lead)),
-        "pairs": " ".join(pair_term(a, b) for a, b in zip(both, both[1:])),
+        "lead": " ".join(_terms(lead)[0]),
+        "pairs": " ".join([a + PAIR_JOINER + b for a, b in zip(both, both[1:])]),
         # Existence only: each accented word once, in a stable order.
-        "exact": " ".join(sorted(set(exact_syllables(title) + exact_syllables(body)))),
+        "exact": " ".join(sorted(set(title_exact + body_exact))),
     }

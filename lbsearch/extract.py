@@ -111,8 +111,12 @@ def _strip_markup(line: str) -> str:
     return " ".join(line.split())
 
 
+_LONGEST_HEADING = max(map(len, _FURNITURE_HEADINGS))
+
+
 def _is_heading(line: str) -> bool:
-    return fold_text(line) in _FURNITURE_HEADINGS
+    # Folding keeps the number of letters, so a longer line is no heading.
+    return len(line) <= 2 * _LONGEST_HEADING and fold_text(line) in _FURNITURE_HEADINGS
 
 
 def _has_words(line: str) -> bool:
@@ -199,9 +203,9 @@ def _date_from_text(article: Article) -> date | None:
     return None
 
 
-def article_id_for(relative: Path) -> str:
-    """The id of a corpus file: its path without the extension ("000_de92..." at top level)."""
-    return posixpath.splitext(relative.as_posix())[0]
+def article_id_for(relative: str | Path) -> str:
+    """The id of a corpus file: its "/"-separated path without the extension ("000_de92..." at top level)."""
+    return posixpath.splitext(relative if isinstance(relative, str) else relative.as_posix())[0]
 
 
 def load(path: Path, relative: Path, shown_path: str) -> Article:

@@ -35,6 +35,7 @@ from .places import district_key
 SCHEMA_VERSION = 4
 META_FILE = "lbsearch.json"
 LOCK_FILE = "lbsearch.lock"
+FINGERPRINTS_FILE = "fingerprints.json"
 WRITE_LOCK_WAIT_SECONDS = 10.0
 RACY_WINDOW_NS = 2_000_000_000
 FILES_PER_PROCESS = 200  # fewer changed files than this per process are not worth a fork
@@ -86,6 +87,7 @@ class Outcome:
     key: str
     data_hash: str | None = None
     warning: str | None = None
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -358,7 +360,7 @@ def update_index(
         writer = None
         try:
             writer = _open_for_update(index_dir, chosen, rebuild, report)
-            known = {} if report.rebuilt else writer.fingerprints()
+            known = {} if report.rebuilt else _indexed_fingerprints(index_dir, chosen, writer)
             _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs).run(files, on_progress)
         except BaseException:
             if writer is not None:
@@ -407,6 +409,35 @@ def _engine_call(index_dir: Path, function, *args):
         raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
 
 
+def _indexed_fingerprints(index_dir: Path, engine, writer) -> dict[str, str]:
+    """key -> fingerprint of every indexed article: from the copy the last run saved
+    when it belongs to the current commit (one file read at 100,000 articles),
+    else from the engine."""
+    saved = _saved_fingerprints(index_dir, engine)
+    return saved if saved is not None else _engine_call(index_dir, writer.fingerprints)
+
+
+def _saved_fingerprints(index_dir: Path, engine) -> dict[str, str] | None:
+    try:
+        saved = json.loads((index_dir / FINGERPRINTS_FILE).read_text("utf-8"))
+        if saved["generation"] == engine.generation(index_dir):
+            return dict(saved["fingerprints"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _write_fingerprints(index_dir: Path, engine, fingerprints: dict[str, str]) -> None:
+    path = index_dir / FINGERPRINTS_FILE
+    tmp = path.with_suffix(".json.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump({"generation": engine.generation(index_dir), "fingerprints": fingerprints},
+                  handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
     """The files, less those whose id an earlier file already has (a.txt beside a.md)."""
     first: dict[str, corpus.CorpusFile] = {}
@@ -453,25 +484,31 @@ class _Updater:
             jobs = min(self.jobs, len(changed))
         if "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
+        self.current = dict(self.known)  # key -> fingerprint once this run is committed
         reader = FileReader(self.corpus_root, self.started_ns)
         # The old version of every changed file leaves first: an engine applies the
         # deletions of a commit before its additions.
         for item in changed:
-            if not report.rebuilt and item.relative.as_posix() in self.known:
-                self.writer.delete(item.relative.as_posix())
+            if not report.rebuilt and item.relative in self.known:
+                self.writer.delete(item.relative)
         for outcome in self.writer.add_files(changed, reader, max(jobs, 1), progress):
             self._count(outcome)
-        for key in sorted(set(self.known) - {f.relative.as_posix() for f in files}):
+        for key in sorted(set(self.known) - {f.relative for f in files}):
             self.writer.delete(key)
+            self.current.pop(key, None)
             report.removed += 1
         if not report.changed:
             self.writer.cancel()
+            # A crash, a full disk or an older lbsearch left these behind the commit.
             if (read_meta(self.index_dir) or {}).get("generation") != self.engine.generation(self.index_dir):
-                _write_meta(self.index_dir, self.engine, self.corpus_root)  # a crash left it behind
+                _write_meta(self.index_dir, self.engine, self.corpus_root)
+            if _saved_fingerprints(self.index_dir, self.engine) != self.current:
+                _write_fingerprints(self.index_dir, self.engine, self.current)
             return
         self.writer.commit()
         try:
             _write_meta(self.index_dir, self.engine, self.corpus_root)
+            _write_fingerprints(self.index_dir, self.engine, self.current)
         except OSError as err:
             raise IndexWriteFailed(
                 f"the index at {self.index_dir} was updated, but its checksums could not be "
@@ -480,16 +517,10 @@ class _Updater:
 
     def _has_changed(self, item: corpus.CorpusFile) -> bool:
         """False for a file whose size and modification time are those indexed."""
-        key = item.relative.as_posix()
-        old = self.known.get(key)
-        try:
-            stat = item.path.stat()
-        except OSError as err:
-            self._count(Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"))
-            if old is not None:
-                self.writer.delete(key)
-            return False
-        if old is not None and old.rsplit(":", 1)[0] == f"{stat.st_mtime_ns}:{stat.st_size}":
+        old = self.known.get(item.relative)
+        if item.mtime_ns is None:  # the listing could not stat it: reading it says why
+            return True
+        if old is not None and old.rsplit(":", 1)[0] == f"{item.mtime_ns}:{item.size}":
             self.report.unchanged += 1
             return False
         return True
@@ -502,9 +533,12 @@ class _Updater:
             self.on_warning(outcome.warning)
         if outcome.data_hash is None:
             report.skipped += 1
+            self.current.pop(outcome.key, None)
             if self.known.pop(outcome.key, None) is not None:
                 report.removed += 1
-        elif old is None:
+            return
+        self.current[outcome.key] = outcome.fingerprint
+        if old is None:
             report.added += 1
         elif old.rsplit(":", 1)[1] == outcome.data_hash:
             report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
@@ -521,17 +555,18 @@ class FileReader:
     started_ns: int
 
     def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, PreparedArticle | None]:
-        key = item.relative.as_posix()
+        key = item.relative
         try:
-            stat = item.path.stat()
-            text = read_text(item.path)
-            article = extract(text, article_id_for(item.relative), str(self.corpus_root / item.relative))
+            stat = os.stat(item.path)  # again: it may have changed since it was listed
+            text = read_text(Path(item.path))
+            article = extract(text, article_id_for(key), str(self.corpus_root / key))
         except SkipFile as skip:
             return Outcome(key, warning=f"{item.path}: {skip}: skipped"), None
         except OSError as err:  # gone since it was listed
             return Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"), None
         data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
         mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
+        fingerprint = f"{mtime}:{stat.st_size}:{data_hash}"
         record = {
             "id": article.id,
             "path": article.path,
@@ -543,13 +578,13 @@ class FileReader:
         }
         prepared = PreparedArticle(
             key=key,
-            fingerprint=f"{mtime}:{stat.st_size}:{data_hash}",
+            fingerprint=fingerprint,
             record=record,
             date_num=dates.date_number(article.date),
             district_keys=[district_key(n) for n in article.districts],
             terms=article_terms(article.title, article.body, article.lead),
         )
-        return Outcome(key, data_hash), prepared
+        return Outcome(key, data_hash, fingerprint=fingerprint), prepared
 
 
 # --- worker processes, for engines that read files in parallel -------------------------
@@ -557,12 +592,7 @@ class FileReader:
 
 def split_by_size(items: list[corpus.CorpusFile], parts: int) -> list[list[corpus.CorpusFile]]:
     """items in parts runs of consecutive files, of about equal bytes."""
-    sizes = []
-    for item in items:
-        try:
-            sizes.append(max(item.path.stat().st_size, 1))
-        except OSError:
-            sizes.append(1)
+    sizes = [max(item.size or 1, 1) for item in items]
     share, total = sum(sizes) / parts, 0
     chunks: list[list[corpus.CorpusFile]] = [[] for _ in range(parts)]
     for item, size in zip(items, sizes):

@@ -80,8 +80,12 @@ def find_districts(text: str) -> list[District]:
     """
     words = list(syllables(text))
     found: list[District] = []
+    first_syllables = _by_first_syllable()
     for i, word in enumerate(words):
-        for district in _by_first_syllable().get(fold(word.group()), ()):
+        written = word.group()
+        if not written[0].isupper():  # names are capitalised: most syllables stop here
+            continue
+        for district in first_syllables.get(fold(written), ()):
             if district in found:
                 continue
             end = i + len(district.exact_syllables)

@@ -99,7 +99,8 @@ def syllables(text: str) -> Iterator[re.Match[str]]:
 
 
 @lru_cache(maxsize=1)
-def _abbreviations() -> dict[str, tuple[str, ...]]:
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Folded abbreviation -> the words it stands for: "ldld" -> ("Liên", "đoàn", "Lao", "động")."""
     data = json.loads(resources.files("lbsearch").joinpath("data/abbreviations.json").read_text("utf-8"))
     return {fold(short): tuple(long.split()) for short, long in data["abbreviations"].items()}
 
@@ -112,10 +113,9 @@ def expanded_syllables(text: str) -> tuple[tuple[str, int, int], ...]:
     so a match on "Liên đoàn Lao động" highlights "LĐLĐ" in the text.
     """
     out: list[tuple[str, int, int]] = []
-    abbreviations = _abbreviations()
     for match in SYLLABLE_RE.finditer(text):
         word = match.group()
-        words = abbreviations.get(fold(word)) if len(word) <= 8 else None
+        words = abbreviations().get(fold(word)) if len(word) <= 8 else None
         if words:
             out.extend((w, match.start(), match.end()) for w in words)
         else:
