@@ -11,8 +11,9 @@ Prints one table:
 - accent precision: accented two-syllable queries whose folded form other words
   share; the share of the top 10 that contain the exact accented words.
 
-The baseline is one folded field (the same folding, no abbreviations), Whoosh's
-default BM25F, all words required, no phrase, accent or lead boosts.
+The baseline is plain tantivy (bench/plain.py): folded title and body, default
+BM25, all words required, no phrase, accent or lead boosts. --engine picks
+lbsearch's engine.
 """
 
 from __future__ import annotations
@@ -23,18 +24,13 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from whoosh import index as windex
-from whoosh import query as wq
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import ID, TEXT, Schema
-
-from lbsearch.analysis import FoldFilter
 from lbsearch.extract import decode, extract
 from lbsearch.index import open_index, update_index
 from lbsearch.query import SearchOptions, search
 from lbsearch.text import SYLLABLE_RE, exact, fold
 
 from .generate import SEEDS, generate
+from .plain import PlainTantivy
 
 JUDGED = [
     # query, ids one of which must come first, ids that must not appear
@@ -54,28 +50,9 @@ JUDGED = [
 ]
 
 
-class Baseline:
-    """Plain Whoosh: one folded field, default BM25F, every word required."""
-
-    def __init__(self, corpus: Path, folder: Path):
-        schema = Schema(id=ID(stored=True), text=TEXT(analyzer=RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()))
-        ix = windex.create_in(str(folder), schema)
-        with ix.writer(limitmb=256) as writer:
-            for path in sorted(corpus.rglob("*.txt")):
-                article = extract(decode(path.read_bytes()), path.stem, str(path))
-                writer.add_document(id=article.id, text=article.title + "\n" + article.body)
-        self.ix = ix
-
-    def ids(self, text: str, limit: int = 10) -> list[str]:
-        words = [fold(w) for w in SYLLABLE_RE.findall(text)]
-        with self.ix.searcher() as searcher:
-            hits = searcher.search(wq.And([wq.Term("text", w) for w in words]), limit=limit, optimize=False)
-            return [hit["id"] for hit in hits]
-
-
 class Lbsearch:
-    def __init__(self, corpus: Path, folder: Path):
-        update_index(corpus, folder)
+    def __init__(self, corpus: Path, folder: Path, engine: str):
+        update_index(corpus, folder, engine=engine)
         self.ix = open_index(folder)
 
     def ids(self, text: str, limit: int = 10) -> list[str]:
@@ -150,14 +127,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--engine", default="tantivy", choices=["tantivy", "whoosh"])
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         corpus = tmp / "corpus"
         generate(corpus, args.docs, args.seed)
-        seeds_ours, seeds_base = Lbsearch(SEEDS, tmp / "s1"), Baseline(SEEDS, _mk(tmp / "s2"))
-        ours, base = Lbsearch(corpus, tmp / "g1"), Baseline(corpus, _mk(tmp / "g2"))
+        seeds_ours, seeds_base = Lbsearch(SEEDS, tmp / "s1", args.engine), PlainTantivy(SEEDS, tmp / "s2")
+        ours, base = Lbsearch(corpus, tmp / "g1", args.engine), PlainTantivy(corpus, tmp / "g2")
         exact_words = {a.id: {exact(w) for w in SYLLABLE_RE.findall(a.title + " " + a.body)} for a in articles(corpus)}
 
         rows = [("judged queries on the seeds (passed)",
@@ -174,12 +152,8 @@ def main() -> None:
     print(f"{'measure':<{width}}  {'lbsearch':>9}  {'baseline':>9}")
     for name, ours_value, base_value in rows:
         print(f"{name:<{width}}  {ours_value:>9}  {base_value:>9}")
-    print(f"(corpus: {args.docs} generated articles, seed {args.seed}; {args.queries} known items per kind)")
-
-
-def _mk(folder: Path) -> Path:
-    folder.mkdir()
-    return folder
+    print(f"(corpus: {args.docs} generated articles, seed {args.seed}; {args.queries} known items per kind; "
+          f"engine {args.engine}; baseline plain tantivy)")
 
 
 if __name__ == "__main__":

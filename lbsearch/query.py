@@ -249,14 +249,18 @@ def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list
     expanded, so "LĐLĐ" is a match for "Liên đoàn Lao động"), and which clause each is."""
     words = expanded_syllables(text)
     folded = [fold(w) for w, _, _ in words]
+    by_first: dict[str, list[int]] = {}  # most words start no clause: one lookup each
+    for number, clause in enumerate(clauses):
+        by_first.setdefault(clause.syllables[0], []).append(number)
     spans: list[list[int]] = []
     owners: list[int] = []
     i = 0
     while i < len(words):
         matched = 0
-        for number, clause in enumerate(clauses):
-            n = len(clause.syllables)
-            if n > matched and tuple(folded[i : i + n]) == clause.syllables:
+        for number in by_first.get(folded[i], ()):
+            syllables = clauses[number].syllables
+            n = len(syllables)
+            if n > matched and tuple(folded[i : i + n]) == syllables:
                 matched, owner = n, number
         if matched:
             start, end = words[i][1], words[i + matched - 1][2]
