@@ -117,12 +117,14 @@ def parse_query(text: str) -> ParsedQuery:
                 raise QueryError("OR needs a term on each side")
             join_with_previous = True
             continue
-        if word in ("NOT", "-"):
+        if word == "NOT":
             negate = True
             continue
         if word in ("AND", "&&"):
             continue
-        if word and word.startswith("-"):
+        # "-word" excludes; a dash standing alone ("Hà Nội - Hải Phòng", pasted from a
+        # headline) or doubled ("--suffix") is text.
+        if word and word.startswith("-") and not word.startswith("--") and word != "-":
             negate, word = True, word[1:]
         clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
         if clause is None:

@@ -127,3 +127,14 @@ def test_snippet_is_cut_at_word_boundaries(seed_ix):
         at = body.index(inner)
         assert at == 0 or body[at - 1] == " "
         assert at + len(inner) == len(body) or body[at + len(inner)] == " "
+
+
+@pytest.mark.parametrize("query, words", [
+    ("Hà Nội - Hải Phòng", ["ha", "noi", "hai", "phong"]),
+    ("tùy chọn --suffix", ["tuy", "chon", "suffix"]),
+])
+def test_a_pasted_dash_is_text_not_an_exclusion(query, words):
+    parsed = parse_query(query)
+    assert not parsed.excluded
+    assert [s for c in parsed.positive_clauses for s in c.syllables] == words
+    assert [c.syllables for c in parse_query("cong doan -hoi").excluded] == [("hoi",)]
