@@ -122,9 +122,12 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if word in ("AND", "&&"):
             continue
-        # "-word" excludes; a dash standing alone ("Hà Nội - Hải Phòng", pasted from a
-        # headline) or doubled ("--suffix") is text.
-        if word and word.startswith("-") and not word.startswith("--") and word != "-":
+        # "-word" and -"a phrase" exclude; a dash standing alone ("Hà Nội - Hải Phòng",
+        # pasted from a headline) or doubled ("--suffix") is text.
+        if word == "-":
+            negate = negate or text.startswith('"', match.end())
+            continue
+        if word and word.startswith("-") and not word.startswith("--"):
             negate, word = True, word[1:]
         clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
         if clause is None:
