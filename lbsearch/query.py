@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from .plan import SORTS, Clause, ParsedQuery, QueryError, SearchPlan, parse_query
 from .places import District
@@ -198,7 +199,7 @@ def _spellings(reader, folded_terms: set[str]) -> dict[str, list[tuple[str, int]
     the exact terms that start with a letter folding to each one's first letter."""
     found: dict[str, list[tuple[str, int]]] = {}
     for first in {term[0] for term in folded_terms}:
-        for letter in _LETTERS_FOLDING_TO.get(first, first):
+        for letter in _letters_folding_to().get(first, first):
             for term, frequency in reader.terms_with_prefix("exact", letter):
                 folded = fold(term)
                 if folded in folded_terms:
@@ -206,6 +207,7 @@ def _spellings(reader, folded_terms: set[str]) -> dict[str, list[tuple[str, int]
     return found
 
 
+@lru_cache(maxsize=1)
 def _letters_folding_to() -> dict[str, str]:
     """Each folded letter with the lower-case Vietnamese letters that fold to it ("d": "dđ")."""
     letters: dict[str, str] = {}
@@ -214,9 +216,6 @@ def _letters_folding_to() -> dict[str, str]:
         if ch.islower() and len(fold(ch)) == 1:
             letters[fold(ch)] = letters.get(fold(ch), "") + ch
     return letters
-
-
-_LETTERS_FOLDING_TO = _letters_folding_to()
 
 
 def _closest_spelling(forms: list[tuple[str, int]], folded: str, typed: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import tantivy
 
-from ..index import IndexBusy, read_in_order, read_in_processes
+from ..index import IndexBusy
 from ..plan import TITLE_BOOST, Boost, Clause, ParsedQuery, SearchPlan
 from .results import Match, Ranked, stats_from_counts
 
@@ -142,6 +142,8 @@ class Writer:
             self.writer.delete_documents_by_term("key", key)
 
     def add_files(self, items, reader, jobs: int, progress):
+        from ..updater import read_in_order, read_in_processes
+
         if jobs > 1:
             results = read_in_processes(items, reader, jobs, progress)
         else:

@@ -27,7 +27,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
 from whoosh.writing import MERGE_SMALL, OPTIMIZE, PostingPool, SegmentWriter
 
-from ..index import read_in_order, split_by_size, sync_folder, worker_pool
+from ..index import sync_folder
 from ..plan import TITLE_BOOST, Boost, Clause, ParsedQuery, SearchPlan
 from .results import Match, Ranked, stats_from_counts
 
@@ -273,6 +273,8 @@ class Writer:
         self.deleted = True
 
     def add_files(self, items, reader, jobs: int, progress):
+        from ..updater import read_in_order, split_by_size, worker_pool
+
         if jobs <= 1:
             outcomes = []
             for outcome, prepared in read_in_order(items, reader, progress):
@@ -322,6 +324,8 @@ def _segment_worker(index_dir: Path, reader, items):
     The segment is finished but not committed, and the shared temporary folder is
     left for the parent's writer to remove (Whoosh's MpWriter does the same).
     """
+    from ..updater import read_in_order
+
     writer = _SegmentWriter(_open(index_dir))
     outcomes = []
     for outcome, prepared in read_in_order(items, reader, lambda done: None):

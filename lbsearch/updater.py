@@ -1,0 +1,436 @@
+"""Incremental updates of an index from a corpus, whatever the engine.
+
+Finds the files whose size, time or content changed, reads them (in worker
+processes when there are many) into PreparedArticles, has the engine delete
+and add, commits, and records the commit (index.py's lbsearch.json) and the
+fingerprints of what it holds. Never prints: it reports through callbacks and
+returns an IndexReport.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import corpus, dates, engines
+from .analysis import article_terms
+from .extract import SkipFile, article_id_for, extract, read_text
+from .index import (LOCK_FILE, META_FILE, IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed,
+                    _verify, _WriteLock, _write_meta, incompatibility, index_exists, read_meta, recorded_engine,
+                    sync_folder)
+from .places import district_key
+
+FINGERPRINTS_FILE = "fingerprints.json"
+RACY_WINDOW_NS = 2_000_000_000
+FILES_PER_PROCESS = 200  # fewer changed files than this per process are not worth a fork
+_KEPT_FILES = {LOCK_FILE, ".gitignore", ".gitkeep"}  # what clearing a folder leaves
+
+
+@dataclass
+class PreparedArticle:
+    """One article as every engine indexes it: its stored record, filters and term strings."""
+
+    key: str  # corpus-relative path: the article's key in the index
+    fingerprint: str  # "mtime_ns:size:sha1" of the file indexed
+    record: dict  # what search, show and stats read back
+    date_num: int  # dates.date_number; 0 = unknown
+    district_keys: list[str]
+    terms: dict[str, str]  # analysis.article_terms
+
+
+@dataclass
+class Outcome:
+    """What reading one corpus file gave: its content hash, or why it was skipped."""
+
+    key: str
+    data_hash: str | None = None
+    warning: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    refreshed: int = 0  # touched but unchanged files whose fingerprint was renewed
+    rebuilt: bool = False
+    reason: str | None = None  # why a full rebuild happened
+    engine: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.refreshed or self.rebuilt)
+
+
+def _check_writable_folder(index_dir: Path) -> None:
+    """Refuse to write into a folder that holds something other than an lbsearch index."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise IndexProblem(f"{index_dir} exists and is not a folder")
+    if index_exists(index_dir):
+        return
+    if any(p.name not in _KEPT_FILES for p in index_dir.iterdir()):
+        raise IndexProblem(
+            f"{index_dir} is not empty and holds no lbsearch index: choose another --index folder"
+        )
+
+
+def _clear(index_dir: Path) -> None:
+    """Remove every index file (another engine's, a damaged one's), keeping the lock."""
+    (index_dir / META_FILE).unlink(missing_ok=True)
+    for path in index_dir.iterdir():
+        if path.name in _KEPT_FILES:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    sync_folder(index_dir)
+
+
+def update_index(
+    corpus_root: Path,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    jobs: int | None = None,
+    engine: str | None = None,
+    on_warning: Callable[[str], None] = lambda message: None,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> IndexReport:
+    """Bring the index at index_dir up to date with the corpus; return what changed.
+
+    Only files whose size, modification time or content changed are read again;
+    articles whose files are gone are removed. With rebuild, when another engine
+    is asked for, or when the index is of another version, every file is read
+    and the old index is replaced at the commit. engine picks the engine (else
+    $LBSEARCH_ENGINE, else the recorded one, else the default). jobs processes
+    read the changed files; by default one per core, when there are at least
+    FILES_PER_PROCESS changed files for each.
+    """
+    report = IndexReport()
+    asked = engines.requested(engine)
+    files = corpus.list_files(corpus_root, on_warning)
+    _check_writable_folder(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = _WriteLock(index_dir)
+    try:
+        if not lock.acquire(_lock_wait()):
+            raise IndexBusy(
+                f"the index at {index_dir} is being written by another lbsearch; try again when it has finished"
+            )
+    except OSError as err:
+        raise IndexWriteFailed(f"cannot lock the index at {index_dir}: {err.strerror or err}") from None
+    try:
+        chosen = engines.load(asked or recorded_engine(index_dir) or engines.DEFAULT)
+        report.engine = chosen.NAME
+        writer = None
+        try:
+            writer = _open_for_update(index_dir, chosen, rebuild, report)
+            known = {} if report.rebuilt else _indexed_fingerprints(index_dir, chosen, writer)
+            _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs).run(files, on_progress)
+        except BaseException:
+            if writer is not None:
+                writer.cancel()
+            raise
+    except OSError as err:
+        raise IndexWriteFailed(
+            f"cannot write the index at {index_dir}: {err.strerror or err}; "
+            "the previous index is unchanged and still searchable"
+        ) from None
+    finally:
+        lock.release()
+    return report
+
+
+def _open_for_update(index_dir: Path, engine, rebuild: bool, report: IndexReport):
+    """A writer over the index to update, over the same index to replace (rebuild), or
+    over a new one (report.rebuilt) when it is missing, of another engine or version,
+    or damaged."""
+    if index_exists(index_dir):
+        try:
+            meta = read_meta(index_dir)
+            report.reason = incompatibility(meta)
+            if report.reason is None and meta["engine"] != engine.NAME:
+                report.reason = f"engine {engine.NAME} was asked for, the index used {meta['engine']}"
+            if report.reason is None:
+                _verify(index_dir, engine, meta)
+                if rebuild:
+                    report.rebuilt, report.reason = True, "--rebuild was asked for"
+                    return _engine_call(index_dir, engine.open_writer, index_dir, "replace")
+                return _engine_call(index_dir, engine.open_writer, index_dir, "update")
+        except IndexDamaged as err:
+            report.reason = f"the old index was damaged: {err.detail}"
+    report.rebuilt = True
+    _clear(index_dir)
+    return engine.open_writer(index_dir, "create")
+
+
+def _engine_call(index_dir: Path, function, *args):
+    """Run an engine call that reads existing index files; their damage is IndexDamaged."""
+    try:
+        return function(*args)
+    except (OSError, IndexProblem):
+        raise
+    except Exception as err:
+        raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
+
+
+def _indexed_fingerprints(index_dir: Path, engine, writer) -> dict[str, str]:
+    """key -> fingerprint of every indexed article: from the copy the last run saved
+    when it belongs to the current commit (one file read at 100,000 articles),
+    else from the engine."""
+    saved = _saved_fingerprints(index_dir, engine)
+    return saved if saved is not None else _engine_call(index_dir, writer.fingerprints)
+
+
+def _saved_fingerprints(index_dir: Path, engine) -> dict[str, str] | None:
+    try:
+        saved = json.loads((index_dir / FINGERPRINTS_FILE).read_text("utf-8"))
+        if saved["generation"] == engine.generation(index_dir):
+            return dict(saved["fingerprints"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _write_fingerprints(index_dir: Path, engine, fingerprints: dict[str, str]) -> None:
+    path = index_dir / FINGERPRINTS_FILE
+    tmp = path.with_suffix(".json.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump({"generation": engine.generation(index_dir), "fingerprints": fingerprints},
+                  handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
+    """The files, less those whose id an earlier file already has (a.txt beside a.md)."""
+    first: dict[str, corpus.CorpusFile] = {}
+    for item in files:
+        article_id = article_id_for(item.relative)
+        if article_id in first:
+            on_warning(f"{item.path}: same id {article_id!r} as {first[article_id].path}: skipped")
+            report.skipped += 1
+        else:
+            first[article_id] = item
+    return list(first.values())
+
+
+@dataclass
+class _Updater:
+    """Finds the corpus files that changed, has the engine index them, and commits,
+    counting into the report."""
+
+    corpus_root: Path
+    index_dir: Path
+    engine: object
+    writer: object
+    known: dict[str, str]  # key -> fingerprint of what the index holds
+    report: IndexReport
+    on_warning: Callable[[str], None]
+    jobs: int | None = None  # None: one per core, if the work is worth it
+    # Files modified this recently may change again within the clock's resolution
+    # without their time or size changing: their fingerprint is not trusted next run.
+    started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
+
+    def run(self, files: list[corpus.CorpusFile], on_progress: Callable[[int, int], None]) -> None:
+        """Index every changed file, remove what is gone, and commit if anything changed."""
+        report = self.report
+        readable = _unique_ids(files, report, self.on_warning)
+        changed = [item for item in readable if self._has_changed(item)]
+        done_before = len(readable) - len(changed)
+
+        def progress(done: int) -> None:
+            on_progress(done_before + done, len(readable))
+
+        if self.jobs is None:
+            jobs = min(os.cpu_count() or 1, len(changed) // FILES_PER_PROCESS)
+        else:
+            jobs = min(self.jobs, len(changed))
+        if "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+        self.current = dict(self.known)  # key -> fingerprint once this run is committed
+        reader = FileReader(self.corpus_root, self.started_ns)
+        # The old version of every changed file leaves first: an engine applies the
+        # deletions of a commit before its additions.
+        for item in changed:
+            if not report.rebuilt and item.relative in self.known:
+                self.writer.delete(item.relative)
+        for outcome in self.writer.add_files(changed, reader, max(jobs, 1), progress):
+            self._count(outcome)
+        for key in sorted(set(self.known) - {f.relative for f in files}):
+            self.writer.delete(key)
+            self.current.pop(key, None)
+            report.removed += 1
+        if not report.changed:
+            self.writer.cancel()
+            # A crash, a full disk or an older lbsearch left these behind the commit.
+            if (read_meta(self.index_dir) or {}).get("generation") != self.engine.generation(self.index_dir):
+                _write_meta(self.index_dir, self.engine, self.corpus_root)
+            if _saved_fingerprints(self.index_dir, self.engine) != self.current:
+                _write_fingerprints(self.index_dir, self.engine, self.current)
+            return
+        self.writer.commit()
+        try:
+            _write_meta(self.index_dir, self.engine, self.corpus_root)
+            _write_fingerprints(self.index_dir, self.engine, self.current)
+        except OSError as err:
+            raise IndexWriteFailed(
+                f"the index at {self.index_dir} was updated, but its checksums could not be "
+                f"recorded ({err.strerror or err}); the next `lbsearch index` records them"
+            ) from None
+
+    def _has_changed(self, item: corpus.CorpusFile) -> bool:
+        """False for a file whose size and modification time are those indexed."""
+        old = self.known.get(item.relative)
+        if item.mtime_ns is None:  # the listing could not stat it: reading it says why
+            return True
+        if old is not None and old.rsplit(":", 1)[0] == f"{item.mtime_ns}:{item.size}":
+            self.report.unchanged += 1
+            return False
+        return True
+
+    def _count(self, outcome: Outcome) -> None:
+        """Count what happened to one changed file."""
+        report = self.report
+        old = self.known.get(outcome.key)
+        if outcome.warning:
+            self.on_warning(outcome.warning)
+        if outcome.data_hash is None:
+            report.skipped += 1
+            self.current.pop(outcome.key, None)
+            if self.known.pop(outcome.key, None) is not None:
+                report.removed += 1
+            return
+        self.current[outcome.key] = outcome.fingerprint
+        if old is None:
+            report.added += 1
+        elif old.rsplit(":", 1)[1] == outcome.data_hash:
+            report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
+            report.refreshed += 1
+        else:
+            report.updated += 1
+
+
+@dataclass(frozen=True)
+class FileReader:
+    """Reads one corpus file into a PreparedArticle; picklable, so workers use it too."""
+
+    corpus_root: Path
+    started_ns: int
+
+    def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, PreparedArticle | None]:
+        key = item.relative
+        try:
+            stat = os.stat(item.path)  # again: it may have changed since it was listed
+            text = read_text(Path(item.path))
+            article = extract(text, article_id_for(key), str(self.corpus_root / key))
+        except SkipFile as skip:
+            return Outcome(key, warning=f"{item.path}: {skip}: skipped"), None
+        except OSError as err:  # gone since it was listed
+            return Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"), None
+        data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
+        fingerprint = f"{mtime}:{stat.st_size}:{data_hash}"
+        record = {
+            "id": article.id,
+            "path": article.path,
+            "title": article.title,
+            "body": article.body,
+            "date": article.date.isoformat() if article.date else None,
+            "date_source": article.date_source,
+            "districts": list(article.districts),
+        }
+        prepared = PreparedArticle(
+            key=key,
+            fingerprint=fingerprint,
+            record=record,
+            date_num=dates.date_number(article.date),
+            district_keys=[district_key(n) for n in article.districts],
+            terms=article_terms(article.title, article.body, article.lead),
+        )
+        return Outcome(key, data_hash, fingerprint=fingerprint), prepared
+
+
+# --- worker processes, for engines that read files in parallel -------------------------
+
+
+def split_by_size(items: list[corpus.CorpusFile], parts: int) -> list[list[corpus.CorpusFile]]:
+    """items in parts runs of consecutive files, of about equal bytes."""
+    sizes = [max(item.size or 1, 1) for item in items]
+    share, total = sum(sizes) / parts, 0
+    chunks: list[list[corpus.CorpusFile]] = [[] for _ in range(parts)]
+    for item, size in zip(items, sizes):
+        chunks[min(int(total // share), parts - 1)].append(item)
+        total += size
+    return chunks
+
+
+def worker_pool(jobs: int):
+    """A pool of jobs forked processes that ignore Ctrl-C (the parent handles it), write
+    nothing to stderr, and stop when their parent dies."""
+    context = multiprocessing.get_context("fork")
+    return context.Pool(jobs, initializer=_worker_start, initargs=(os.getpid(),))
+
+
+def _worker_start(parent_pid: int) -> None:
+    # Workers report through their results, exceptions included; their stderr would
+    # only show multiprocessing's tracebacks about a parent that is gone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+    def watch_parent() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def read_in_processes(items: list[corpus.CorpusFile], reader: FileReader, jobs: int,
+                      progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+    """Read and prepare items in jobs worker processes, yielding results in file order."""
+    batch = 64
+    chunks = [items[i:i + batch] for i in range(0, len(items), batch)]
+    done = 0
+    with worker_pool(jobs) as pool:
+        for results in pool.imap(_read_chunk, [(reader, chunk) for chunk in chunks]):
+            for result in results:
+                yield result
+            done += len(results)
+            progress(done)
+
+
+def _read_chunk(args) -> list[tuple[Outcome, PreparedArticle | None]]:
+    reader, chunk = args
+    return [reader(item) for item in chunk]
+
+
+def read_in_order(items: list[corpus.CorpusFile], reader: FileReader,
+                  progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+    for done, item in enumerate(items, 1):
+        yield reader(item)
+        progress(done)
+
+
+def _lock_wait() -> float:
+    from . import index  # read at each run: tests shorten it
+
+    return index.WRITE_LOCK_WAIT_SECONDS
