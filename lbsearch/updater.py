@@ -147,13 +147,14 @@ def update_index(
                 writer.cancel()
             raise
     except OSError as err:
-        raise IndexWriteFailed(
-            f"cannot write the index at {index_dir}: {err.strerror or err}; "
-            "the previous index is unchanged and still searchable"
-        ) from None
+        # Raised below, outside this block: the failure's traceback would keep the
+        # engine's half-written files open for as long as the error is kept.
+        failure = f"cannot write the index at {index_dir}: {err.strerror or err}"
+    else:
+        return report
     finally:
         lock.release()
-    return report
+    raise IndexWriteFailed(f"{failure}; the previous index is unchanged and still searchable")
 
 
 def _open_for_update(index_dir: Path, engine, rebuild: bool, report: IndexReport):

@@ -112,3 +112,27 @@ def root_file(index_dir: Path) -> Path:
     names = [p for p in commit_files(index_dir) if p.name == "meta.json" or p.name.endswith(".toc")]
     assert len(names) == 1
     return names[0]
+
+
+# Files an index folder holds besides its last commit and lbsearch.json: locks and the
+# bookkeeping of lbsearch and the engines, which stay between runs.
+BOOKKEEPING = {"lbsearch.lock", "fingerprints.json", ".managed.json", ".tantivy-meta.lock",
+               ".tantivy-writer.lock", "MAIN_WRITELOCK"}
+
+
+def stray_files(index_dir: Path) -> set[str]:
+    """Names in the index folder that are neither the last commit, nor lbsearch.json, nor a
+    lock: what a failed or killed run left behind (orphan segments, temporary files)."""
+    kept = {p.name for p in commit_files(index_dir)} | {"lbsearch.json"} | BOOKKEEPING
+    return {p.name for p in index_dir.iterdir()} - kept
+
+
+def write_lock_is_free(index_dir: Path) -> bool:
+    """True when lbsearch's write lock on the folder can be taken at once (and it is let go)."""
+    from lbsearch.index import _WriteLock
+
+    lock = _WriteLock(index_dir)
+    try:
+        return lock.acquire(0)
+    finally:
+        lock.release()

@@ -14,7 +14,6 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from bench.generate import generate
 from lbsearch.index import open_index, update_index

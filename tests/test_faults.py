@@ -1,4 +1,8 @@
-"""Faults a real installation meets: damaged index files, full disks, leftovers, few descriptors."""
+"""Faults a real installation meets: damaged index files, full disks, leftovers, few descriptors.
+
+Every test runs on both engines (through the `engine` or `corpus` fixture) unless
+its docstring says why it cannot.
+"""
 
 import errno
 import os
@@ -12,24 +16,23 @@ from pathlib import Path
 import pytest
 
 from lbsearch import index as lbindex
+from lbsearch import updater
+from lbsearch.engines import whoosh as whoosh_engine
 from lbsearch.index import IndexDamaged, IndexWriteFailed, open_index, update_index
 
-from .conftest import SEED_FILES, seed_copies
+from .conftest import (SEED_FILES, commit_files, largest_segment_file, root_file, seed_copies, stray_files,
+                       write_lock_is_free)
 from .test_robustness import snapshot
 
 
-def largest_segment_file(index_dir: Path) -> Path:
-    return max((p for p in index_dir.iterdir() if p.name.startswith("MAIN_") and p.is_file()),
-               key=lambda p: p.stat().st_size)
-
-
-@pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete"])
+@pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete", "root"])
 def test_a_damaged_segment_is_detected_when_opened(corpus, tmp_path, damage):
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
-    victim = largest_segment_file(index_dir)
+    # "root": the file that names the commit's segments (Whoosh's TOC, tantivy's meta.json), cut short.
+    victim = root_file(index_dir) if damage == "root" else largest_segment_file(index_dir)
     data = bytearray(victim.read_bytes())
-    if damage == "truncate":
+    if damage in ("truncate", "root"):
         victim.write_bytes(data[: len(data) // 2])
     elif damage == "zero":
         victim.write_bytes(bytes(len(data)))
@@ -75,8 +78,13 @@ class FailingFile:
         return getattr(self.real, name)
 
 
+@pytest.mark.parametrize("engine", ["whoosh"], indirect=True)
 @pytest.mark.parametrize("budget, jobs", [(0, 1), (20_000, 1), (2_000, 2)])
 def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, monkeypatch, budget, jobs):
+    """Whoosh only: the disk fills up after `budget` bytes of any file the engine creates,
+    which only Whoosh's Python file storage lets a test arrange. tantivy writes from Rust:
+    it meets a really full disk in test_a_really_full_disk, and an error mid-update in
+    test_an_error_mid_update_keeps_the_old_index_and_frees_the_lock."""
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
     before = snapshot(index_dir)
@@ -84,20 +92,57 @@ def test_a_write_error_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, 
     page.write_text(page.read_text("utf-8").replace("Quy chế", "Điều lệ"), "utf-8")
     shutil.copy(SEED_FILES[1], corpus / "extra.txt")
 
-    real_create = lbindex.DurableFileStorage.create_file
+    real_create = whoosh_engine.DurableFileStorage.create_file
 
     def failing_create(self, name, *args, **kwargs):
         handle = real_create(self, name, *args, **kwargs)
         handle.file = FailingFile(handle.file, budget)
         return handle
 
-    monkeypatch.setattr(lbindex.DurableFileStorage, "create_file", failing_create)
-    with pytest.raises(IndexWriteFailed, match="No space left on device"):
-        update_index(corpus, index_dir, jobs=jobs)  # with 2, the worker processes fail
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # not monkeypatch.undo(): that would drop the engine too
+        patch.setattr(whoosh_engine.DurableFileStorage, "create_file", failing_create)
+        with pytest.raises(IndexWriteFailed, match="No space left on device"):
+            update_index(corpus, index_dir, jobs=jobs)  # with 2, the worker processes fail
     assert snapshot(index_dir) == before  # the old index, whole and searchable
-    open_index(index_dir).writer(timeout=0).cancel()  # no lock left behind
+    assert write_lock_is_free(index_dir)  # no lock left behind
+    left = stray_files(index_dir)
+    assert not left, f"files of the failed run are left behind: {sorted(left)}"
     update_index(corpus, index_dir)
+    assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
+    assert stray_files(index_dir) == set()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_error_mid_update_keeps_the_old_index_and_frees_the_lock(corpus, tmp_path, monkeypatch, engine, jobs):
+    """An OSError once the engine has taken new articles (with 2 jobs, raised in a worker
+    process): nothing of the run is committed or left on disk, and the lock is free.
+    Only additions: an edit would also compare deletions, which test_robustness does."""
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    before = snapshot(index_dir)
+    # tantivy's workers hand their results over in batches of 64 files: with 2 jobs, a
+    # whole batch reaches the writer before the failing file. Whoosh's workers each
+    # write a segment of half the files, one of which fails.
+    added = 70 if (engine, jobs) == ("tantivy", 2) else 8
+    seed_copies(corpus, added)  # 000.txt, 001.txt...
+    shutil.copy(SEED_FILES[1], corpus / "zz_fails.txt")  # read last
+
+    real_call = updater.FileReader.__call__
+
+    def failing_call(self, item):
+        if os.path.basename(item.path) == "zz_fails.txt":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_call(self, item)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(updater.FileReader, "__call__", failing_call)
+        with pytest.raises(IndexWriteFailed, match="Input/output error"):
+            update_index(corpus, index_dir, jobs=jobs)
+    assert snapshot(index_dir) == before
+    assert write_lock_is_free(index_dir)
+    left = stray_files(index_dir)
+    assert not left, f"files of the failed run are left behind: {sorted(left)}"
+    assert update_index(corpus, index_dir).added == added + 1
     assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
 
 
@@ -112,42 +157,68 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
-def test_a_really_full_disk(corpus, tmp_path, small_disk):
+def test_a_really_full_disk(engine, tmp_path, small_disk):
     index_dir = small_disk / "ix"
     few = tmp_path / "few"
     few.mkdir()
     shutil.copy(SEED_FILES[0], few)
     update_index(few, index_dir)
     before = snapshot(index_dir)
-    for n in range(100):  # far more than 1 MB of index
+    copies = 300 if engine == "tantivy" else 100  # far more than 1 MB of index: tantivy's is smaller
+    for n in range(copies):
         shutil.copy(SEED_FILES[n % len(SEED_FILES)], few / f"copy_{n}.txt")
-    with pytest.raises(IndexWriteFailed, match="No space left"):
+    failure = None
+    try:
         update_index(few, index_dir)
+    except Exception as err:  # any kind: it is checked last, after the state
+        # Not the exception itself: its traceback would keep the failed writer's files open.
+        failure = (type(err), f"{type(err).__name__}: {err}")
+    assert failure is not None, "the update did not fail: the test's disk was not filled"
     assert snapshot(index_dir) == before
+    assert stray_files(index_dir) == set()  # the space the next run needs is given back
+    assert write_lock_is_free(index_dir)
     for path in sorted(few.glob("copy_*"))[1:]:  # make room: the next run must just work
         path.unlink()
     report = update_index(few, index_dir)
     assert report.added == 1
     assert snapshot(index_dir) == snapshot_of_fresh(few, tmp_path)
+    kind, message = failure  # checked last: the promises above do not depend on it
+    assert issubclass(kind, IndexWriteFailed) and "No space left" in message, (
+        f"a full disk must be an IndexWriteFailed (one line, exit status 2), not {message}"
+    )
 
 
-def test_leftovers_of_a_crashed_run_do_not_block(corpus, tmp_path):
+def test_leftovers_of_a_crashed_run_do_not_block(corpus, tmp_path, engine):
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
-    (index_dir / "MAIN_WRITELOCK").write_text("")
-    (index_dir / "MAIN.tmp").mkdir(exist_ok=True)
-    (index_dir / "MAIN.tmp" / "junk.pst").write_bytes(b"\x00" * 100)
-    (index_dir / f"_MAIN_{lbindex._latest_generation(index_dir) + 1}.toc.1234.5").write_bytes(b"half")
-    (index_dir / "MAIN_orphan0000000000.seg").write_bytes(b"orphan")
+    (index_dir / lbindex.LOCK_FILE).write_text("4242\n")  # a dead run's lock file: its flock died with it
     (index_dir / "lbsearch.json.tmp").write_text("{")
-    before = snapshot(index_dir)
+    if engine == "whoosh":
+        orphan = index_dir / "MAIN_orphan0000000000.seg"
+        (index_dir / "MAIN_WRITELOCK").write_text("")
+        (index_dir / "MAIN.tmp").mkdir(exist_ok=True)
+        (index_dir / "MAIN.tmp" / "junk.pst").write_bytes(b"\x00" * 100)
+        (index_dir / f"_MAIN_{whoosh_engine.generation(index_dir) + 1}.toc.1234.5").write_bytes(b"half")
+        orphan.write_bytes(b"orphan")
+    else:
+        orphan = index_dir / "0123456789abcdef0123456789abcdef.idx"  # a segment no meta.json names
+        (index_dir / ".tantivy-writer.lock").write_text("4242\n")
+        orphan.write_bytes(b"orphan\x00" * 100)
+        (index_dir / "meta.json.tmp").write_text('{"segments": [{"segment_id": "0123')
+        (index_dir / ".tmpK3b9Qz").write_text('{"index_settings": {"docstore_compr')  # tantivy's own temporary name
+    before = snapshot(index_dir)  # the leftovers do not stop a search
     shutil.copy(SEED_FILES[2], corpus / "more.txt")
     assert update_index(corpus, index_dir).added == 1
-    assert snapshot(index_dir) != before
-    assert not (index_dir / "MAIN_orphan0000000000.seg").exists()
+    after = snapshot(index_dir)
+    assert after != before
+    assert after == snapshot_of_fresh(corpus, tmp_path)
+    if engine == "whoosh":
+        assert not orphan.exists()  # Whoosh's commit removes what no commit names
+    else:
+        assert orphan not in commit_files(index_dir)
 
 
-def test_searches_during_indexing_see_whole_commits(tmp_path):
+def test_searches_during_indexing_see_whole_commits(tmp_path, engine):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(SEED_FILES[0], corpus / "start.txt")
@@ -161,7 +232,7 @@ def test_searches_during_indexing_see_whole_commits(tmp_path):
         "    if n % 4 == 3: (corpus / f'n{n - 1}.txt').unlink()\n"
         "    update_index(corpus, ix)\n"
     )
-    writer = subprocess.Popen([sys.executable, "-c", script])
+    writer = subprocess.Popen([sys.executable, "-c", script])  # $LBSEARCH_ENGINE picks its engine
     totals = []
     try:
         while writer.poll() is None:
@@ -172,9 +243,10 @@ def test_searches_during_indexing_see_whole_commits(tmp_path):
         writer.wait(timeout=60)
     assert writer.returncode == 0
     assert len(totals) > 3 and all(0 < t <= 13 for t in totals)
+    assert lbindex.recorded_engine(index_dir) == engine
 
 
-def test_few_file_descriptors(tmp_path):
+def test_few_file_descriptors(tmp_path, engine):
     corpus = seed_copies(tmp_path / "corpus", 80)
 
     def limit():
@@ -187,7 +259,7 @@ def test_few_file_descriptors(tmp_path):
     assert run.returncode in (0, 2), run.stderr
     assert "Traceback" not in run.stderr
     if run.returncode == 0:
-        assert "80 added" in run.stdout
+        assert "80 added" in run.stdout and f"({engine})" in run.stdout
     else:
         assert run.stderr.count("\n") == 1
 
@@ -235,7 +307,7 @@ def no_processes_naming(text: str, wait: float = 5.0) -> bool:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
+def test_ctrl_c_is_a_clean_stop(tmp_path, engine, jobs):
     import signal
 
     corpus = seed_copies(tmp_path / "corpus", 400)  # still indexing when the interrupt comes
@@ -253,6 +325,7 @@ def test_ctrl_c_is_a_clean_stop(tmp_path, jobs):
     assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
     assert no_processes_naming(str(index_dir))  # no worker left behind
     assert update_index(corpus, index_dir).added == 400
+    assert lbindex.recorded_engine(index_dir) == engine
 
 
 def test_unreadable_metadata_is_rebuilt_not_a_dead_end(corpus, tmp_path):

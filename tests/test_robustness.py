@@ -10,23 +10,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import lbsearch.index as lbindex
 from lbsearch.extract import SkipFile, decode, extract
 from lbsearch.index import IndexBusy, open_index, update_index
 from lbsearch.query import QueryError, SearchOptions, make_snippet, parse_query, search
 
-from .conftest import SEED_FILES, SEEDS, seed_copies
+from .conftest import SEED_FILES, SEEDS, seed_copies, stray_files, write_lock_is_free
 
 PROBES = ["quy che phoi hop", '"Long Biên"', "Gia Lâm", "công đoàn", "Nghệ An", "hoạt động", "xyz"]
 
 
-def snapshot(index_dir):
-    """Everything a user can see of an index: each probe's hits with their fields, in order."""
+def snapshot(index_dir, ordered=True):
+    """Everything a user can see of an index: each probe's hits with their fields, in
+    order (or as a set, where only the scores may differ)."""
     ix = open_index(index_dir)
-    return {
+    hits = {
         probe: [(h.id, h.title, h.date, tuple(h.districts), h.snippet) for h in
                 search(ix, SearchOptions(probe, limit=50)).hits]
         for probe in PROBES
     }
+    return hits if ordered else {probe: sorted(found) for probe, found in hits.items()}
 
 
 operations = st.lists(
@@ -44,7 +47,7 @@ LONG_RUNS = int(os.environ.get("LBSEARCH_LONG_RUNS", "4"))
 
 @settings(max_examples=LONG_RUNS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rounds=st.lists(operations, min_size=1, max_size=3))
-def test_incremental_index_equals_a_fresh_build(tmp_path_factory, rounds):
+def test_incremental_index_equals_a_fresh_build(tmp_path_factory, engine, rounds):
     base = tmp_path_factory.mktemp("prop")
     corpus, incremental = base / "corpus", base / "inc"
     shutil.copytree(SEEDS, corpus)
@@ -74,7 +77,15 @@ def test_incremental_index_equals_a_fresh_build(tmp_path_factory, rounds):
         update_index(corpus, incremental)
     fresh = base / "fresh"
     update_index(corpus, fresh)
-    assert snapshot(incremental) == snapshot(fresh)
+    # tantivy counts deleted articles in its BM25 statistics until it merges their
+    # segment (and its Python bindings cannot ask for a merge): after updates its
+    # scores, and so the order of close hits, may differ from a fresh build's.
+    # The articles, their fields and snippets may not. --rebuild gives the fresh order.
+    exact = engine == "whoosh"
+    assert snapshot(incremental, ordered=exact) == snapshot(fresh, ordered=exact)
+    if not exact:
+        update_index(corpus, incremental, rebuild=True)
+        assert snapshot(incremental) == snapshot(fresh)
 
 
 @settings(max_examples=300, deadline=None)
@@ -134,48 +145,118 @@ def test_snippet_offsets_stay_inside_the_snippet(body, query):
 
 
 def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):
-    import lbsearch.index as lbindex
-
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
-    holder = open_index(index_dir).writer()  # another process's writer, as far as the lock goes
+    holder = lbindex._WriteLock(index_dir)  # another lbsearch's lock: flock is per open file, so
+    assert holder.acquire(0)  # it holds this process off as it would another
     try:
         monkeypatch.setattr(lbindex, "WRITE_LOCK_WAIT_SECONDS", 0.5)
         (corpus / "new.txt").write_text("Tin mới hoàn toàn\nNội dung Đông Anh.", "utf-8")
         started = time.monotonic()
-        try:
+        with pytest.raises(IndexBusy, match="another lbsearch") as busy:
             update_index(corpus, index_dir)
-            raise AssertionError("a second writer must not get the lock")
-        except IndexBusy as busy:
-            assert "another lbsearch" in str(busy)
         assert 0.4 < time.monotonic() - started < 5
+        assert "\n" not in str(busy.value)
     finally:
-        holder.cancel()
+        holder.release()
     assert update_index(corpus, index_dir).added == 1
 
 
-@pytest.mark.parametrize("jobs, delays", [(1, (0.3, 1.2)), (2, (0.9,))])  # 0.9 s: workers running
-def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path, jobs, delays):
+@pytest.mark.parametrize("engine", ["tantivy"], indirect=True)
+def test_a_foreign_tantivy_writer_is_busy_not_a_crash(corpus, tmp_path, cli):
+    """tantivy only: its own writer lock, held by a program that is not lbsearch (so
+    lbsearch's lock is free), ends an update with IndexBusy, never tantivy's error, and
+    lbsearch leaves that writer's work alone: it commits once lbsearch has given up."""
+    import gc
+    import json
+    import re
+
+    import tantivy
+
+    index_dir = tmp_path / "ix"
+    update_index(corpus, index_dir)
+    before = snapshot(index_dir)
+    foreign = tantivy.Index.open(str(index_dir)).writer()
+    work = tantivy.Document()  # the foreign writer at work: an uncommitted segment on disk
+    work.add_text("key", "foreign.txt")
+    work.add_text("keyprint", "foreign.txt\t1:1:0")
+    work.add_text("id", "foreign")
+    work.add_bytes("record", json.dumps({"id": "foreign", "key": "foreign.txt"}).encode())
+    foreign.add_document(work)
+
+    def pending_segment_files():  # not tantivy's passing temporary files (.tmpXXXXXX)
+        return {name for name in stray_files(index_dir) if re.match(r"[0-9a-f]{32}\.", name)}
+
+    deadline = time.monotonic() + 5
+    while not pending_segment_files() and time.monotonic() < deadline:  # tantivy's thread creates them
+        time.sleep(0.05)
+    time.sleep(0.2)
+    pending = pending_segment_files()
+    assert pending, "the foreign writer's segment files did not appear"
+    foreign_commit = None
+    try:
+        assert not update_index(corpus, index_dir).changed  # nothing to write: no writer needed
+        lost = sorted({name.split(".")[0] for name in pending - {p.name for p in index_dir.iterdir()}})
+        (corpus / "new.txt").write_text("Tin mới hoàn toàn\nNội dung Đông Anh.", "utf-8")
+        with pytest.raises(IndexBusy) as busy:
+            update_index(corpus, index_dir)
+        message = str(busy.value)
+        assert str(index_dir) in message and "\n" not in message
+        assert "IndexWriter" not in message and "lock" in message  # lbsearch's words, not tantivy's
+        run = cli("index", str(corpus), "--index", str(index_dir))
+        assert run.status == 2 and run.err.startswith("lbsearch: error: ") and run.err.count("\n") == 1
+        assert snapshot(index_dir) == before
+        assert write_lock_is_free(index_dir)
+        try:
+            foreign.commit()
+        except ValueError as err:  # checked last: the promises after it do not depend on it
+            foreign_commit = f"{type(err).__name__}: {err}"
+    finally:
+        del foreign
+        gc.collect()  # dropping tantivy's writer lets its lock go
+    assert update_index(corpus, index_dir).added == 1
+    assert foreign_commit is None, (
+        "lbsearch removed the files of the foreign writer's uncommitted segment "
+        f"({'segment ' + lost[0] + ', even in an update with nothing to write' if lost else 'when busy'}); "
+        f"its commit failed: {foreign_commit}"
+    )
+
+
+@pytest.mark.parametrize("jobs, moments", [(1, (0.25, 0.85)), (2, (0.6,))])  # 0.6: workers running
+def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path, engine, jobs, moments):
+    """The kills land at moments of a whole run, timed first on a clean folder: the engines
+    index at different speeds, and a fixed delay would land after tantivy's commit."""
     from .test_faults import no_processes_naming
 
     corpus = seed_copies(tmp_path / "corpus", 60)
     index_dir = tmp_path / "ix"
     before = snapshot_after(corpus, index_dir, first=15)
-    code = (
-        "import sys; from pathlib import Path; from lbsearch.index import update_index; "
-        f"update_index(Path({str(corpus)!r}), Path({str(index_dir)!r}), rebuild=True, jobs={jobs})"
-    )
-    for delay in delays:
-        proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
-        time.sleep(delay)
+
+    def indexer(folder):
+        code = (
+            "import sys; from pathlib import Path; from lbsearch.index import update_index; "
+            f"update_index(Path({str(corpus)!r}), Path({str(folder)!r}), rebuild=True, jobs={jobs})"
+        )
+        return subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
+
+    started = time.monotonic()
+    clean = indexer(tmp_path / "clean")
+    _, err = clean.communicate(timeout=60)
+    assert clean.returncode == 0, err
+    duration = time.monotonic() - started
+    after = snapshot(tmp_path / "clean")
+    for moment in moments:
+        proc = indexer(index_dir)
+        time.sleep(moment * duration)
         proc.kill()
         _, err = proc.communicate(timeout=30)  # until its workers too have closed stderr
         assert no_processes_naming(str(index_dir))  # its workers stop with it
         assert b"Traceback" not in err
         now = snapshot(index_dir)  # the old or the new index, whole: never an error
-        assert now in (before, full_snapshot(corpus, tmp_path / "clean"))
+        assert now in (before, after)
     update_index(corpus, index_dir)
-    assert snapshot(index_dir) == full_snapshot(corpus, tmp_path / "clean")
+    assert snapshot(index_dir) == after
+    assert lbindex.recorded_engine(index_dir) == engine
 
 
 def snapshot_after(corpus, index_dir, first):
@@ -189,13 +270,11 @@ def snapshot_after(corpus, index_dir, first):
     return snapshot(index_dir)
 
 
-def full_snapshot(corpus, index_dir):
-    if not index_dir.exists():
-        update_index(corpus, index_dir)
-    return snapshot(index_dir)
-
-
+@pytest.mark.parametrize("engine", ["whoosh"], indirect=True)
 def test_a_commit_is_synced_before_and_after_it_becomes_visible(corpus, tmp_path, monkeypatch):
+    """Whoosh only: its commit runs in Python, where os.fsync and os.rename can be watched.
+    tantivy syncs and renames from Rust, out of reach of a recorder; its kills and full
+    disks are tested for real (test_a_killed_indexer_..., test_faults.py)."""
     events = []
     real_fsync, real_rename = os.fsync, os.rename
 

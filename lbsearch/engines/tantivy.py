@@ -12,13 +12,15 @@ atomically; lbsearch.json records the files of the commit beside it.
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
 
-from ..index import IndexBusy
+from ..index import IndexBusy, IndexProblem
 from ..plan import TITLE_BOOST, Boost, Clause, ParsedQuery, SearchPlan
 from .results import Match, Ranked, stats_from_counts
 
@@ -94,6 +96,20 @@ def commit_files(index_dir: Path) -> list[Path]:
 # --- writing ----------------------------------------------------------------------------
 
 
+@contextmanager
+def _writing():
+    """tantivy reports a full disk or a failed write as ValueError (and a failure in
+    its threads as a panic): here they are the OSError every engine raises."""
+    try:
+        yield
+    except (OSError, IndexProblem, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # pyo3's PanicException is a BaseException
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        code = errno.ENOSPC if "No space left" in detail else errno.EIO
+        raise OSError(code, f"tantivy: {detail}") from None
+
+
 def open_writer(index_dir: Path, mode: str) -> "Writer":
     ix = tantivy.Index(SCHEMA, path=str(index_dir), reuse=mode != "create")
     return Writer(index_dir, ix, replace=mode == "replace")
@@ -113,17 +129,19 @@ class Writer:
     def _writer(self):
         if self.writer is None:
             try:
-                self.writer = self.ix.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
+                writer = self.ix.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
             except ValueError as err:
                 if "lock" in str(err).lower():
                     raise IndexBusy(
                         f"the index at {self.index_dir} is locked by another writer; try again when it has finished"
                     ) from None
                 raise
-            if self.replace:
-                self.writer.delete_all_documents()
-            for key in self.pending_deletes:
-                self.writer.delete_documents_by_term("key", key)
+            with _writing():
+                if self.replace:
+                    writer.delete_all_documents()
+                for key in self.pending_deletes:
+                    writer.delete_documents_by_term("key", key)
+            self.writer = writer
         return self.writer
 
     def fingerprints(self) -> dict[str, str]:
@@ -151,25 +169,40 @@ class Writer:
         outcomes = []
         for outcome, prepared in results:  # the pool is forked by the first result
             if prepared is not None:
-                self._writer().add_document(_document(prepared))
+                writer = self._writer()
+                with _writing():
+                    writer.add_document(_document(prepared))
             outcomes.append(outcome)
         return outcomes
 
     def commit(self) -> None:
         writer = self._writer()
-        writer.commit()
-        writer.wait_merging_threads()  # merges finish and superseded files go
+        with _writing():
+            writer.commit()
+            writer.wait_merging_threads()  # merges finish and superseded files go
         self.writer = None
 
     def cancel(self) -> None:
         """Drop the uncommitted work and the files no commit references (on a full disk
-        they hold the space the next run needs)."""
-        if self.writer is not None:
+        they hold the space the next run needs). Only a writer of ours, holding
+        tantivy's own lock, removes files: another process's writer may be adding
+        a segment that no commit names yet."""
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return
+        for step in (writer.rollback, writer.garbage_collect_files,
+                     # Consumes the writer once its threads have stopped, so that
+                     # tantivy's lock goes now, not when a traceback holding it is collected.
+                     writer.wait_merging_threads):
             try:
-                self.writer.rollback()
+                step()
             except BaseException:  # tantivy panics surface as PanicException
                 pass
-            self.writer = None
+        # A segment its threads were writing when the disk filled is not always known
+        # to tantivy's garbage collection: what no commit names goes too.
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
         try:
             kept = _segment_ids(self.index_dir)
         except (OSError, ValueError):

@@ -255,7 +255,11 @@ class Writer:
         self.index_dir = index_dir
         self.ix = ix
         self.replace = replace
-        self.writer = _SegmentWriter(ix)
+        try:
+            self.writer = _SegmentWriter(ix)
+        except BaseException:
+            _remove_uncommitted(index_dir)  # what creating the writer wrote before it failed
+            raise
         self.segments = []  # finished by worker processes, added at the commit
         self.deleted = False
 
@@ -309,13 +313,18 @@ class Writer:
             self.writer.cancel()
         except Exception:
             pass
-        try:
-            storage = DurableFileStorage(str(self.index_dir))
-            toc = whoosh.index.TOC.read(storage, "MAIN")
-            whoosh.index.clean_files(storage, "MAIN", toc.generation, toc.segments)
-        except Exception:
-            pass  # the next commit cleans what is left
-        shutil.rmtree(self.index_dir / "MAIN.tmp", ignore_errors=True)
+        _remove_uncommitted(self.index_dir)
+
+
+def _remove_uncommitted(index_dir: Path) -> None:
+    """Remove the temporary folder and the segment files no commit references."""
+    try:
+        storage = DurableFileStorage(str(index_dir))
+        toc = whoosh.index.TOC.read(storage, "MAIN")
+        whoosh.index.clean_files(storage, "MAIN", toc.generation, toc.segments)
+    except Exception:
+        pass  # the next commit cleans what is left
+    shutil.rmtree(index_dir / "MAIN.tmp", ignore_errors=True)
 
 
 def _segment_worker(index_dir: Path, reader, items):
