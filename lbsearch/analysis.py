@@ -14,7 +14,7 @@ in the same forms. Fields:
 
 from __future__ import annotations
 
-from .text import SYLLABLE_RE, abbreviations, exact, fold
+from .text import abbreviations, exact, fold, syllable_pattern
 
 PAIR_JOINER = "_"
 # No Vietnamese syllable is this long: longer "words" are runs of junk (hashes,
@@ -28,38 +28,34 @@ def pair_term(first: str, second: str) -> str:
     return f"{first}{PAIR_JOINER}{second}"
 
 
-def folded_syllables(text: str) -> list[str]:
-    """Folded syllables of clean text, abbreviations expanded; junk and empty folds left out."""
-    return _terms(text)[0]
+# Every syllable an archive holds, analysed once per process: its folded and its
+# exact form ("" for junk; several words for an abbreviation), looked up with map()
+# so that an article's analysis runs at C speed once the syllables are known.
+_FOLDED: dict[str, str] = {}
+_EXACT: dict[str, str] = {}
+_KNOWN_MAX = 1_000_000  # a stream of junk words cannot grow the tables further
 
 
-def exact_syllables(text: str) -> list[str]:
-    """The same syllables as folded_syllables, with their accents and one tone placement."""
-    return _terms(text)[1]
-
-
-# Every syllable an archive holds, analysed once: a dict lookup is several times
-# cheaper than a call through lru_cache, and indexing looks up every syllable.
-_FORMS: dict[str, tuple[tuple[str, str], ...]] = {}
-_FORMS_MAX = 1_000_000  # distinct syllables kept; a stream of junk words cannot grow it further
-
-
-def _terms(text: str) -> tuple[list[str], list[str]]:
-    """(folded, exact) syllables of clean text, as text.expanded_syllables gives them
-    but without offsets: the indexing path, which every article takes."""
-    folded_out: list[str] = []
-    exact_out: list[str] = []
-    cache = _FORMS
-    for word in SYLLABLE_RE.findall(text):
-        forms = cache.get(word)
-        if forms is None:
-            forms = _forms(word)
-            if len(cache) < _FORMS_MAX:
-                cache[word] = forms
-        for folded, accented in forms:
-            folded_out.append(folded)
-            exact_out.append(accented)
-    return folded_out, exact_out
+def _analysed(text: str) -> tuple[str, str]:
+    """(folded, exact) syllables of clean text joined by spaces (junk leaves two), as
+    text.expanded_syllables gives them but without offsets: the indexing path."""
+    words = syllable_pattern(text).findall(text)
+    try:
+        return " ".join(map(_FOLDED.__getitem__, words)), " ".join(map(_EXACT.__getitem__, words))
+    except KeyError:
+        pass
+    folded, accented = [], []
+    for word in words:
+        if word in _FOLDED:
+            folded.append(_FOLDED[word])
+            accented.append(_EXACT[word])
+            continue
+        forms = _forms(word)
+        folded.append(" ".join(f for f, _ in forms))
+        accented.append(" ".join(e for _, e in forms))
+        if len(_FOLDED) < _KNOWN_MAX:
+            _FOLDED[word], _EXACT[word] = folded[-1], accented[-1]
+    return " ".join(folded), " ".join(accented)
 
 
 def _forms(word: str) -> tuple[tuple[str, str], ...]:
@@ -71,16 +67,21 @@ def _forms(word: str) -> tuple[tuple[str, str], ...]:
     return tuple((fold(w), exact(w)) for w in expansion) if expansion else ((folded, exact(word)),)
 
 
+def folded_syllables(text: str) -> list[str]:
+    """Folded syllables of clean text, abbreviations expanded; junk and empty folds left out."""
+    return _analysed(text)[0].split()
+
+
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
-    """The token string of every indexed field, tokens separated by single spaces."""
-    title_words, title_exact = _terms(title)
-    body_words, body_exact = _terms(body)
-    both = title_words + body_words
+    """The token string of every indexed field, tokens separated by spaces."""
+    title_folded, title_exact = _analysed(title)
+    body_folded, body_exact = _analysed(body)
+    both = f"{title_folded} {body_folded}".split()
     return {
-        "title": " ".join(title_words),
-        "body": " ".join(body_words),
-        "lead": " ".join(_terms(lead)[0]),
+        "title": title_folded,
+        "body": body_folded,
+        "lead": _analysed(lead)[0],
         "pairs": " ".join([a + PAIR_JOINER + b for a, b in zip(both, both[1:])]),
         # Existence only: each accented word once, in a stable order.
-        "exact": " ".join(sorted(set(title_exact + body_exact))),
+        "exact": " ".join(sorted(set(f"{title_exact} {body_exact}".split()))),
     }

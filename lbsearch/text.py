@@ -28,14 +28,31 @@ _CLEAN_TABLE = str.maketrans(
 
 # A syllable: letters and digits, plus combining marks that NFC could not compose.
 SYLLABLE_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
+# The same where no such mark is left (almost every text): twice as fast.
+_PLAIN_SYLLABLE_RE = re.compile(r"[^\W_]+")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+
+
+def syllable_pattern(text: str) -> re.Pattern[str]:
+    """SYLLABLE_RE, or a faster pattern that finds the same syllables in text."""
+    return SYLLABLE_RE if _COMBINING_RE.search(text) else _PLAIN_SYLLABLE_RE
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
 
 
+# str.translate looks up every character: most texts hold none of these, and a
+# regex finds that out ten times faster.
+_TRANSLATED_RE = re.compile("[" + re.escape("".join(chr(c) for c in _CLEAN_TABLE)) + "]")
+
+
 def clean(text: str) -> str:
     """NFC, LF line ends, look-alikes mapped, invisible and control characters as spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.translate(_CLEAN_TABLE)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _TRANSLATED_RE.search(text):
+        text = text.translate(_CLEAN_TABLE)
     if not text.replace("\n", "").isprintable():  # rare: the per-character pass is slow
         text = "".join(
             ch if ch == "\n" or not _is_control(ch) else " " for ch in text
@@ -90,12 +107,13 @@ def exact(syllable: str) -> str:
 
 def fold_text(text: str) -> str:
     """Fold a whole string syllable by syllable, joined by single spaces."""
-    return " ".join(fold(m.group()) for m in SYLLABLE_RE.finditer(clean(text)))
+    text = clean(text)
+    return " ".join(fold(word) for word in syllable_pattern(text).findall(text))
 
 
 def syllables(text: str) -> Iterator[re.Match[str]]:
     """The syllables of already-clean text, as regex matches carrying their offsets."""
-    return SYLLABLE_RE.finditer(text)
+    return syllable_pattern(text).finditer(text)
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +131,7 @@ def expanded_syllables(text: str) -> tuple[tuple[str, int, int], ...]:
     so a match on "Liên đoàn Lao động" highlights "LĐLĐ" in the text.
     """
     out: list[tuple[str, int, int]] = []
-    for match in SYLLABLE_RE.finditer(text):
+    for match in syllable_pattern(text).finditer(text):
         word = match.group()
         words = abbreviations().get(fold(word)) if len(word) <= 8 else None
         if words:
