@@ -31,6 +31,9 @@ _META = "meta.json"
 _MUST, _SHOULD, _MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 _SEGMENT_FILE_RE = re.compile(r"^([0-9a-f]{32})\.")
 _DAYS_MAX = 100_000  # distinct publication days a stats count can hold
+# Articles read to order the ties at the last place of a page by path; past this
+# many (copies of one article, thousands of times) ties keep tantivy's order.
+_MAX_TIES = 2_000
 
 
 def versions() -> dict:
@@ -304,37 +307,41 @@ class Reader:
             [(_MUST, _matching(parsed))] + [(_SHOULD, _boost_query(b)) for b in parsed.boosts()]
         )
         query = self._filtered(plan, scored)
-        total = self._count(query)
         undated = 0
         if plan.date_range:
             undated = self._count(self._filtered(plan, _all([_matching(parsed), _filter(_date_is(0, 0))]), dated=False))
-        if not total:
-            page = []
-        elif plan.sort == "relevance":
-            tier = _tier(parsed)
-            if tier is None:
-                page = self._best(query, plan.limit)
-            else:
-                page = self._best(_all([query, _filter(tier)]), plan.limit)
-                if len(page) < plan.limit:
-                    rest = tantivy.Query.boolean_query([(_MUST, query), (_MUST_NOT, tier)])
-                    page += self._best(rest, plan.limit - len(page))
-        else:
-            page = self._by_date(plan, query)
+        tier = _tier(parsed) if plan.sort == "relevance" else None
+        if plan.sort != "relevance":
+            total = self._count(query)
+            page = self._by_date(plan, query) if total else []
+        elif tier is None:
+            page, total = self._best(query, plan.limit)
+        else:  # the exact-accent tier first, then the rest
+            page, _ = self._best(_all([query, _filter(tier)]), plan.limit)
+            if len(page) < plan.limit:
+                rest = tantivy.Query.boolean_query([(_MUST, query), (_MUST_NOT, tier)])
+                page += self._best(rest, plan.limit - len(page))[0]
+            # Counted without the ranking terms: scoring every match again would double the time.
+            total = self._count(self._filtered(plan, _filter(_matching(parsed))))
         return Ranked(total, page, undated)
 
-    def _best(self, query: tantivy.Query, limit: int) -> list[Match]:
-        """The limit best matches by score, ties by corpus path: as many more are read
-        as tie with the last place, so the order never depends on the index layout."""
+    def _best(self, query: tantivy.Query, limit: int) -> tuple[list[Match], int]:
+        """The limit best matches by score, ties by corpus path, and how many match.
+
+        As many more are read as tie with the last place, so the order never
+        depends on the index layout; the count comes with the first search.
+        """
         fetch = limit + 1
-        while True:
-            hits = self.searcher.search(query, limit=fetch, count=False).hits
-            if len(hits) < fetch or hits[-1][0] != hits[limit - 1][0]:
-                break
+        result = self.searcher.search(query, limit=fetch, count=True)
+        total, hits = result.count, result.hits
+        if not limit:
+            return [], total
+        while len(hits) == fetch and hits[-1][0] == hits[limit - 1][0] and fetch < _MAX_TIES:
             fetch *= 4
+            hits = self.searcher.search(query, limit=fetch, count=False).hits
         matches = [Match(score, self._record(address), address) for score, address in hits]
         matches.sort(key=lambda m: (-m.score, m.record["key"]))
-        return matches[:limit]
+        return matches[:limit], total
 
     def _by_date(self, plan: SearchPlan, query: tantivy.Query) -> list[Match]:
         """Newest or oldest first, by score and then path within a day; no date last."""
@@ -349,9 +356,9 @@ class Reader:
                 days.append(day)
         page: list[Match] = []
         for day in days:
-            page += self._best(_all([query, _filter(_date_is(day, day))]), plan.limit - len(page))
+            page += self._best(_all([query, _filter(_date_is(day, day))]), plan.limit - len(page))[0]
         if len(page) < plan.limit and not plan.date_range:
-            page += self._best(_all([query, _filter(_date_is(0, 0))]), plan.limit - len(page))
+            page += self._best(_all([query, _filter(_date_is(0, 0))]), plan.limit - len(page))[0]
         return page[:plan.limit]
 
     def _record(self, address) -> dict:
