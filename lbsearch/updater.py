@@ -140,8 +140,13 @@ def update_index(
         writer = None
         try:
             writer = _open_for_update(index_dir, chosen, rebuild, report)
-            known = {} if report.rebuilt else _indexed_fingerprints(index_dir, chosen, writer)
-            _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs).run(files, on_progress)
+            saved = None if report.rebuilt else _saved_fingerprints(index_dir, chosen)
+            if report.rebuilt:
+                known = {}
+            else:
+                known = saved if saved is not None else _engine_call(index_dir, writer.fingerprints)
+            _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs,
+                     fingerprints_saved=saved is not None).run(files, on_progress)
         except BaseException:
             if writer is not None:
                 writer.cancel()
@@ -190,15 +195,10 @@ def _engine_call(index_dir: Path, function, *args):
         raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
 
 
-def _indexed_fingerprints(index_dir: Path, engine, writer) -> dict[str, str]:
-    """key -> fingerprint of every indexed article: from the copy the last run saved
-    when it belongs to the current commit (one file read at 100,000 articles),
-    else from the engine."""
-    saved = _saved_fingerprints(index_dir, engine)
-    return saved if saved is not None else _engine_call(index_dir, writer.fingerprints)
-
-
 def _saved_fingerprints(index_dir: Path, engine) -> dict[str, str] | None:
+    """key -> fingerprint of every indexed article, as the last run saved them, when
+    they belong to the current commit (one file read at 100,000 articles instead
+    of the engine's column); else None."""
     try:
         saved = json.loads((index_dir / FINGERPRINTS_FILE).read_text("utf-8"))
         if saved["generation"] == engine.generation(index_dir):
@@ -245,6 +245,7 @@ class _Updater:
     report: IndexReport
     on_warning: Callable[[str], None]
     jobs: int | None = None  # None: one per core, if the work is worth it
+    fingerprints_saved: bool = False  # known came from fingerprints.json
     # Files modified this recently may change again within the clock's resolution
     # without their time or size changing: their fingerprint is not trusted next run.
     started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
@@ -283,7 +284,7 @@ class _Updater:
             # A crash, a full disk or an older lbsearch left these behind the commit.
             if (read_meta(self.index_dir) or {}).get("generation") != self.engine.generation(self.index_dir):
                 _write_meta(self.index_dir, self.engine, self.corpus_root)
-            if _saved_fingerprints(self.index_dir, self.engine) != self.current:
+            if not self.fingerprints_saved or self.current != self.known:
                 _write_fingerprints(self.index_dir, self.engine, self.current)
             return
         self.writer.commit()
