@@ -7,7 +7,6 @@ Biên": the same names, so they are found the same way.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -121,6 +120,8 @@ def resolve_district(typed: str) -> District:
     district = by_key(key)
     if district:
         return district
+    import difflib  # only for a name that is not found
+
     close = difflib.get_close_matches(key, [d.key for d in districts()], n=3, cutoff=0.6)
     hint = ", ".join(by_key(k).name for k in close)  # type: ignore[union-attr]
     suggestion = f"; did you mean {hint}?" if hint else "; `lbsearch stats` lists the districts"
