@@ -185,3 +185,13 @@ def test_another_engine_rebuilds_with_one_line_and_is_then_used(cli, env_index, 
     assert f"({other})" in cli("index").out
     bad = cli("index", "--engine", "lucene")
     assert bad.status == 2 and "unknown engine 'lucene'" in bad.err and len(bad.err.splitlines()) == 1
+
+
+def test_the_installed_package_holds_every_module():
+    """pyproject names the packages (seeds/ and index/ confuse automatic discovery):
+    a subpackage left out installs an lbsearch that fails at its first search."""
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parent.parent
+    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {init.parent.relative_to(root).as_posix().replace("/", ".") for init in (root / "lbsearch").rglob("__init__.py")}
+    assert declared == on_disk
