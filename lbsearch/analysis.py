@@ -21,7 +21,6 @@ PAIR_JOINER = "_"
 # glued URLs) that would only bloat the vocabulary. The query side drops nothing,
 # so such a word in a query simply matches nothing, on every engine.
 MAX_TERM_CHARS = 40
-FIELDS = ("title", "body", "lead", "pairs", "exact")
 
 
 def pair_term(first: str, second: str) -> str:
@@ -65,11 +64,6 @@ def _forms(word: str) -> tuple[tuple[str, str], ...]:
         return ()
     expansion = abbreviations().get(folded) if len(word) <= 8 else None
     return tuple((fold(w), exact(w)) for w in expansion) if expansion else ((folded, exact(word)),)
-
-
-def folded_syllables(text: str) -> list[str]:
-    """Folded syllables of clean text, abbreviations expanded; junk and empty folds left out."""
-    return _analysed(text)[0].split()
 
 
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:

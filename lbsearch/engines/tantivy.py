@@ -38,7 +38,7 @@ _MAX_TIES = 2_000
 
 def versions() -> dict:
     # "tantivy v0.27.0, index_format v7": the on-disk format is part of it.
-    return {"tantivy": tantivy.__version__ if isinstance(tantivy.__version__, str) else str(tantivy.__version__)}
+    return {"tantivy": str(tantivy.__version__)}
 
 
 def _schema() -> tantivy.Schema:
