@@ -84,6 +84,13 @@ class ParsedQuery:
                 whole.append(Boost("whole phrase", "pairs", pairs, PHRASE_BOOST))
         return together + whole + lead
 
+    def boosts_by_kind(self) -> dict[str, list[Boost]]:
+        """The boosts grouped under the names --explain shows, in the order of boosts()."""
+        grouped: dict[str, list[Boost]] = {}
+        for boost in self.boosts():
+            grouped.setdefault(boost.kind, []).append(boost)
+        return grouped
+
     def exact_words(self) -> tuple[str, ...]:
         """Words whose typed accents put an article in the first tier (empty: no tier)."""
         return tuple(w for c in self.positive_clauses if c.accented for w in c.exact)

@@ -110,12 +110,12 @@ def analysis(parsed: ParsedQuery) -> dict:
             "phrase": len(clause.syllables) > 1,
         }
 
-    ranking: dict[str, list[str]] = {}
-    for boost in parsed.boosts():
-        terms = [t.replace("_", " ") for t in boost.terms]
-        shown = f"{boost.field}:{terms[0]}" if len(terms) == 1 else "all of (" + ", ".join(
-            f"{boost.field}:{t}" for t in terms) + ")"
-        ranking.setdefault(boost.kind, []).append(f"{shown}^{boost.weight:g}")
+    def show(boost) -> str:
+        terms = [f"{boost.field}:{t.replace('_', ' ')}" for t in boost.terms]
+        shown = terms[0] if len(terms) == 1 else "all of (" + ", ".join(terms) + ")"
+        return f"{shown}^{boost.weight:g}"
+
+    ranking = {kind: [show(b) for b in boosts] for kind, boosts in parsed.boosts_by_kind().items()}
     return {
         "groups": [[describe(c) for c in group] for group in parsed.groups],
         "excluded": [describe(c) for c in parsed.excluded],

@@ -141,10 +141,10 @@ def update_index(
         try:
             writer = _open_for_update(index_dir, chosen, rebuild, report)
             saved = None if report.rebuilt else _saved_fingerprints(index_dir, chosen)
-            if report.rebuilt:
-                known = {}
+            if saved is not None:
+                known = saved
             else:
-                known = saved if saved is not None else _engine_call(index_dir, writer.fingerprints)
+                known = {} if report.rebuilt else _engine_call(index_dir, writer.fingerprints)
             _Updater(corpus_root, index_dir, chosen, writer, known, report, on_warning, jobs,
                      fingerprints_saved=saved is not None).run(files, on_progress)
         except BaseException:

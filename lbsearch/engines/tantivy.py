@@ -368,8 +368,7 @@ class Reader:
         """How much each part of the query adds to one article's score; with accents
         typed, "exact accents" is 1 for an article in the first tier, else 0."""
         parts: dict[str, list[tantivy.Query]] = {"match": [_matching(plan.query)]}
-        for boost in plan.query.boosts():
-            parts.setdefault(boost.kind, []).append(_boost_query(boost))
+        parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
         this = _filter(_term("key", match.record["key"]))
         scores = {}
         for name, queries in parts.items():

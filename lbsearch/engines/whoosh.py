@@ -468,8 +468,7 @@ class Reader:
         """How much each part of the query adds to one article's score; with accents
         typed, "exact accents" is 1 for an article in the first tier, else 0."""
         parts: dict[str, list[wq.Query]] = {"match": [_matching(plan.query)]}
-        for boost in plan.query.boosts():
-            parts.setdefault(boost.kind, []).append(_boost_query(boost))
+        parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
         tier = _tier(plan.query)
         scores = {}
         with self.ix.searcher() as searcher:
