@@ -8,8 +8,10 @@ in the same forms. Fields:
 - ``title``, ``body``: folded syllables, abbreviations expanded (positions: phrases)
 - ``lead``: folded syllables of the opening paragraph (ranking only)
 - ``pairs``: each folded syllable joined to the next one, headline then body
-- ``exact``: lower-case syllables with their accents and one tone placement
-  (only whether a word is there: the exact-accent tier)
+- ``exact``: lower-case syllables with their accents and one tone placement, and
+  each joined to the next one: only whether they are there (the accent tiers)
+- ``title_exact``: the same for the headline alone (the headline tiers)
+- ``title_length``: the headline's number of folded syllables, one token
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ PAIR_JOINER = "_"
 # glued URLs) that would only bloat the vocabulary. The query side drops nothing,
 # so such a word in a query simply matches nothing, on every engine.
 MAX_TERM_CHARS = 40
+TITLE_LENGTH = "title_length"
 
 
 def pair_term(first: str, second: str) -> str:
@@ -66,16 +69,26 @@ def _forms(word: str) -> tuple[tuple[str, str], ...]:
     return tuple((fold(w), exact(w)) for w in expansion) if expansion else ((folded, exact(word)),)
 
 
+def _pairs(words: list[str]) -> list[str]:
+    return [a + PAIR_JOINER + b for a, b in zip(words, words[1:])]
+
+
+def _words_and_pairs(words: list[str]) -> str:
+    """Existence only: each word and each pair once, in a stable order."""
+    return " ".join(sorted({*words, *_pairs(words)}))
+
+
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
     """The token string of every indexed field, tokens separated by spaces."""
     title_folded, title_exact = _analysed(title)
     body_folded, body_exact = _analysed(body)
-    both = f"{title_folded} {body_folded}".split()
+    title_exact_words = title_exact.split()
     return {
         "title": title_folded,
         "body": body_folded,
         "lead": _analysed(lead)[0],
-        "pairs": " ".join([a + PAIR_JOINER + b for a, b in zip(both, both[1:])]),
-        # Existence only: each accented word once, in a stable order.
-        "exact": " ".join(sorted(set(f"{title_exact} {body_exact}".split()))),
+        "pairs": " ".join(_pairs(f"{title_folded} {body_folded}".split())),
+        "exact": _words_and_pairs(title_exact_words + body_exact.split()),
+        "title_exact": _words_and_pairs(title_exact_words),
+        TITLE_LENGTH: str(len(title_folded.split())),
     }

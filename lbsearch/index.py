@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import engines
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "lbsearch.json"
 LOCK_FILE = "lbsearch.lock"
 WRITE_LOCK_WAIT_SECONDS = 10.0

@@ -8,16 +8,22 @@ knows an engine.
 Query syntax: words (all must match), "quoted phrases", OR between two terms,
 NOT or a leading - to exclude. Matching is on folded syllables, so accents,
 case, tone placement and Unicode form do not matter.
+
+Ranking: the matches fall into tiers, and a tier's articles all come before the
+next tier's (tiers()); within a tier they go by score: BM25 over title and body
+plus the boosts (boosts()). The tiers put a headline that is the query, or that
+holds it, first; with accents typed, the typed phrase with its accents, then
+the typed words with their accents anywhere.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from . import dates
-from .analysis import pair_term
+from .analysis import TITLE_LENGTH, pair_term
 from .text import clean, exact, expanded_syllables, fold
 
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
@@ -60,6 +66,30 @@ class Boost:
     weight: float
 
 
+@dataclass(frozen=True)
+class Need:
+    """One thing an article must have to be in a tier: every one of terms in field
+    ("terms"), or terms standing together in this order in field ("phrase")."""
+
+    kind: str
+    field: str
+    terms: tuple[str, ...]
+
+
+# A tier's condition: every group must be met; a group by any of its alternatives;
+# an alternative by all of its needs.
+Condition = tuple[tuple[tuple[Need, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Articles meeting condition rank before every article that does not. The tiers
+    of a query are nested: an article in a tier meets the conditions of all later ones."""
+
+    name: str  # what --explain shows
+    condition: Condition
+
+
 @dataclass
 class ParsedQuery:
     """All groups must match, none of the excluded; a group matches when any clause does."""
@@ -70,6 +100,12 @@ class ParsedQuery:
     @property
     def positive_clauses(self) -> list[Clause]:
         return [clause for group in self.groups for clause in group]
+
+    @property
+    def accented(self) -> bool:
+        """Typed with accents: then every syllable counts with the accents typed (a
+        syllable typed bare means no marks); typed without, none do."""
+        return any(clause.accented for clause in self.positive_clauses)
 
     def boosts(self) -> list[Boost]:
         """Optional terms that raise a hit's score, by what they reward."""
@@ -91,22 +127,63 @@ class ParsedQuery:
             grouped.setdefault(boost.kind, []).append(boost)
         return grouped
 
-    def exact_words(self) -> tuple[str, ...]:
-        """Words whose typed accents put an article in the first tier (empty: no tier)."""
-        return tuple(w for c in self.positive_clauses if c.accented for w in c.exact)
+    def tiers(self) -> list[Tier]:
+        """The ranking tiers, first first (see the module's docstring)."""
+        phrases = self.phrases()
+        accents = self.accented
+        tiers = []
+        if len(phrases) == 1 and len(phrases[0]) == 1:
+            (only,) = phrases[0]
+            title_length = Need("terms", TITLE_LENGTH, (str(len(only.syllables)),))
+            tiers.append(Tier("title is the query", (((title_length, *_in_title(only, accents)),),)))
+        tiers.append(Tier("query in the title", _each(phrases, lambda c: _in_title(c, accents))))
+        if accents:
+            if any(len(c.exact) > 1 for group in phrases for c in group):
+                tiers.append(Tier("accents together", _each(phrases, lambda c: (_exact_terms("exact", c),))))
+            tiers.append(Tier("accents", _each(phrases, lambda c: (Need("terms", "exact", c.exact),))))
+        return tiers
+
+    def phrases(self) -> list[list[Clause]]:
+        """The query as phrases to find: the syllables typed one after another without
+        quotes or OR form one; a quoted phrase is one; an OR group is one of its clauses."""
+        phrases: list[list[Clause]] = []
+        run: list[Clause] = []
+        for group in self.groups + [[]]:
+            if len(group) == 1 and not group[0].quoted:
+                run.append(group[0])
+                continue
+            if run:
+                phrases.append([Clause(sum((c.syllables for c in run), ()), sum((c.exact for c in run), ()),
+                                       self.accented)])
+                run = []
+            if group:
+                phrases.append(group)
+        return phrases
 
     def _unquoted_runs(self) -> list[tuple[str, ...]]:
         """Syllables typed one after another without quotes or OR between them."""
-        runs: list[tuple[str, ...]] = [()]
-        for group in self.groups:
-            if len(group) == 1 and not group[0].quoted:
-                runs[-1] += group[0].syllables
-            else:
-                runs.append(())
-        return [run for run in runs if len(run) > 1]
+        return [group[0].syllables for group in self.phrases()
+                if len(group) == 1 and not group[0].quoted and len(group[0].syllables) > 1]
+
+
+def _exact_terms(field_name: str, clause: Clause) -> Need:
+    """The clause's words with their accents, and each two standing together."""
+    pairs = tuple(pair_term(a, b) for a, b in zip(clause.exact, clause.exact[1:]))
+    return Need("terms", field_name, tuple(dict.fromkeys(clause.exact + pairs)))
+
+
+def _in_title(clause: Clause, accents: bool) -> tuple[Need, ...]:
+    """The clause standing in the headline; with accents, with the typed accents."""
+    together = Need("phrase", "title", clause.syllables)
+    return (together, _exact_terms("title_exact", clause)) if accents else (together,)
+
+
+def _each(phrases: list[list[Clause]], needs) -> Condition:
+    return tuple(tuple(needs(clause) for clause in group) for group in phrases)
 
 
 _LEX_RE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<quote>")|(?P<word>[^\s"]+)')
+_EXCLUDED_WORD_RE = re.compile(r"-(?:[^\W_]|[\u0300-\u036f]){2,}[.,;:!?]*")
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -129,12 +206,14 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         if word in ("AND", "&&"):
             continue
-        # "-word" and -"a phrase" exclude; a dash standing alone ("Hà Nội - Hải Phòng",
-        # pasted from a headline) or doubled ("--suffix") is text.
+        # "-word" and -"a phrase" exclude. Pasted text keeps its dashes as text: one
+        # standing alone ("Hà Nội - Hải Phòng"), a doubled one ("--suffix"), and one
+        # before a single letter or before anything but a word ("-h", "-r,", "-S[SỐ]":
+        # command-line options; nobody excludes a letter).
         if word == "-":
             negate = negate or text.startswith('"', match.end())
             continue
-        if word and word.startswith("-") and not word.startswith("--"):
+        if word and _EXCLUDED_WORD_RE.fullmatch(word):
             negate, word = True, word[1:]
         clause = _clause(match["phrase"] if word is None else word, quoted=word is None)
         if clause is None:
@@ -159,6 +238,8 @@ def parse_query(text: str) -> ParsedQuery:
         if parsed.excluded:
             raise QueryError("the query only excludes terms; add a term to search for")
         raise QueryError("the query has no words to search for")
+    if parsed.accented:  # accents are the query's: a bare syllable in it is typed with none
+        parsed.groups = [[replace(c, accented=True) for c in group] for group in parsed.groups]
     return parsed
 
 

@@ -67,7 +67,8 @@ class Hit:
     snippet: str
     highlights: list[list[int]]  # [start, end) offsets into snippet
     title_highlights: list[list[int]]  # [start, end) offsets into title
-    explain: dict[str, float] | None = None  # with --explain: score contributions
+    # with --explain: {"tier": the first ranking tier it is in or None, "score": {part: points}}
+    explain: dict | None = None
 
 
 @dataclass
@@ -88,7 +89,8 @@ def search(reader, options: SearchOptions) -> SearchResult:
     for match in ranked.page:
         found = _hit(match.record, match.score, plan.query)
         if options.explain:
-            found.explain = reader.explain(plan, match)
+            tier, parts = reader.explain(plan, match)
+            found.explain = {"tier": tier, "score": parts}
         hits.append(found)
     result = SearchResult(options.query, ranked.total, hits)
     if options.has_date_filter:
@@ -119,8 +121,8 @@ def analysis(parsed: ParsedQuery) -> dict:
     return {
         "groups": [[describe(c) for c in group] for group in parsed.groups],
         "excluded": [describe(c) for c in parsed.excluded],
+        "tiers": [tier.name for tier in parsed.tiers()],
         "ranking": ranking,
-        "exact_accents_first": list(parsed.exact_words()),
     }
 
 

@@ -73,10 +73,9 @@ def print_hits(out: Console, result: SearchResult) -> None:
         out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id)))
         out.print(Text("   ").append_text(_highlighted(hit.snippet, hit.highlights)))
         if hit.explain is not None:
-            parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain.items()
-                               if name != "exact accents")
-            tier = {1.0: "; exact accents: yes", 0.0: "; exact accents: no"}.get(hit.explain.get("exact accents"), "")
-            out.print(Text(f"   score {hit.score:.2f} = {parts}{tier}", style="dim"))
+            parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain["score"].items())
+            tier = hit.explain["tier"] or "none"
+            out.print(Text(f"   tier: {tier}; score {hit.score:.2f} = {parts}", style="dim"))
         out.print()
 
 
@@ -94,9 +93,8 @@ def print_analysis(out: Console, analysis: dict) -> None:
         out.print(Text("  must match: " + printable(" OR ".join(show(c) for c in group))))
     for clause in analysis["excluded"]:
         out.print(Text("  must not match: " + printable(show(clause))))
-    if analysis["exact_accents_first"]:
-        words = " ".join(analysis["exact_accents_first"])
-        out.print(Text(f"  ranks first with these exact accents: {printable(words)}", style="dim"))
+    if analysis["tiers"]:
+        out.print(Text("  ranks first, tier by tier: " + ", then ".join(analysis["tiers"]), style="dim"))
     for name, terms in analysis["ranking"].items():
         out.print(Text(f"  ranks higher with {name}: " + printable(", ".join(terms)), style="dim"))
     out.print()

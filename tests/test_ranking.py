@@ -116,10 +116,12 @@ def test_explain_adds_up(make_index):
     result = search(ix, SearchOptions("Quy chế phối hợp LĐLĐ", explain=True))
     assert result.analysis["groups"][-1][0] == {
         "folded": "lien doan lao dong", "exact": "liên đoàn lao động", "phrase": True}
+    result = search(ix, SearchOptions("Quy chế phối hợp", explain=True))
+    assert result.analysis["tiers"] == ["title is the query", "query in the title", "accents together", "accents"]
     for hit in result.hits:
-        assert set(hit.explain) >= {"match", "exact accents", "words together"}
-        parts = {name: value for name, value in hit.explain.items() if name != "exact accents"}
-        assert abs(sum(parts.values()) - hit.score) < 0.01
+        assert set(hit.explain["score"]) >= {"match", "words together", "whole phrase"}
+        assert abs(sum(hit.explain["score"].values()) - hit.score) < 0.01
+    assert [hit.explain["tier"] for hit in result.hits] == ["title is the query", "accents"]
 
 
 def test_cli_suggestion_and_explain(cli, tmp_path, monkeypatch):
@@ -133,6 +135,50 @@ def test_cli_suggestion_and_explain(cli, tmp_path, monkeypatch):
     assert "did you mean: quy che phoi hợp" in run.err
     assert json.loads(cli("search", "quy che", "--json").out)["suggestion"] is None
     explained = cli("search", "Quy chế", "--explain")
-    assert "must match: che (accents: chế)" in explained.out and "score " in explained.out
+    assert "must match: che (accents: chế)" in explained.out and "tier: accents together; score " in explained.out
     document = json.loads(cli("search", "Quy chế", "--explain", "--json").out)
-    assert document["analysis"]["groups"] and document["hits"][0]["explain"]["match"] > 0
+    assert document["analysis"]["groups"] and document["hits"][0]["explain"]["score"]["match"] > 0
+
+
+def test_a_pasted_headline_comes_first(make_index):
+    repeated = "Trạng thái thoát của lệnh. " * 6
+    ix = make_index({
+        "a_longer_title": f"Trạng thái thoát là 0 khi lệnh chạy xong\n{repeated}{FILLER}",
+        "b_exact_title": f"Trạng thái thoát là\n{FILLER}",
+        "c_body_only": f"Tin tức\n{repeated}Trạng thái thoát là 0. {FILLER}",
+        "d_words_apart": f"Trạng thái mới, thoát nghèo, là\n{repeated}{FILLER}",
+    })
+    for query in ("Trạng thái thoát là", "trang thai thoat la"):
+        assert [i for i, _ in ranked(ix, query)] == ["b_exact_title", "a_longer_title", "c_body_only",
+                                                     "d_words_apart"], query
+
+
+def test_typed_accents_want_the_phrase_with_them(make_index):
+    ix = make_index({
+        # "đối số" (argument) many times, "đổi" and "số" apart: the folded pair scores high
+        "a_other_phrase": f"Tin tức\n{FILLER} Đối số thứ nhất, đối số thứ hai, đối số. Đổi lại, số này.",
+        "b_the_phrase": f"Tin tức\n{FILLER} Hãy đổi số điện thoại.",
+        "c_words_apart": f"Tin tức\n{FILLER} Đổi mới công tác. Số liệu.",
+    })
+    assert [i for i, _ in ranked(ix, "đổi số")] == ["b_the_phrase", "a_other_phrase", "c_words_apart"]
+    # without accents no preference among accents: the folded phrase, most often first
+    assert [i for i, _ in ranked(ix, "doi so")] == ["a_other_phrase", "b_the_phrase", "c_words_apart"]
+
+
+def test_a_bare_syllable_in_an_accented_query_means_no_marks(make_index):
+    ix = make_index({
+        "a_dung": f"Tin tức\n{FILLER} Lịch sử dung nạp.",
+        "b_dụng": f"Tin tức\n{FILLER} Sử dụng, sử dụng, sử dụng.",
+    })
+    assert [i for i, _ in ranked(ix, "sử dung")] == ["a_dung", "b_dụng"]
+    assert [i for i, _ in ranked(ix, "sử dụng")] == ["b_dụng", "a_dung"]
+
+
+def test_dashes_of_pasted_command_lines_are_text(make_index):
+    ix = make_index({
+        "a_option": f"Tin tức\n{FILLER} -r, --rename=TÊN đổi tên trường; gói -dev đi kèm.",
+        "b_other": f"Tin tức\n{FILLER} Đổi tên trường học.",
+    })
+    assert [i for i, _ in ranked(ix, "-r, --rename=TÊN đổi tên trường")] == ["a_option"]
+    assert [i for i, _ in ranked(ix, "đổi tên trường -dev")] == ["b_other"]
+    assert [i for i, _ in ranked(ix, 'đổi tên -"gói dev"')] == ["b_other"]

@@ -21,7 +21,8 @@ from pathlib import Path
 import tantivy
 
 from ..index import IndexBusy, IndexProblem
-from ..plan import TITLE_BOOST, Boost, Clause, ParsedQuery, SearchPlan
+from ..analysis import TITLE_LENGTH
+from ..plan import TITLE_BOOST, Boost, Clause, Condition, Need, ParsedQuery, SearchPlan
 from .results import Match, Ranked, stats_from_counts
 
 NAME = "tantivy"
@@ -53,6 +54,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("lead", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("pairs", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("exact", tokenizer_name="whitespace", index_option="basic")
+    builder.add_text_field("title_exact", tokenizer_name="whitespace", index_option="basic")
+    builder.add_text_field(TITLE_LENGTH, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field("date_num", indexed=True, fast=True)
     builder.add_text_field("districts", fast=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
@@ -276,9 +279,14 @@ def _boost_query(boost: Boost) -> tantivy.Query:
     return tantivy.Query.boost_query(_all([_term(boost.field, t) for t in boost.terms]), boost.weight)
 
 
-def _tier(parsed: ParsedQuery) -> tantivy.Query | None:
-    words = parsed.exact_words()
-    return _all([_term("exact", w) for w in words]) if words else None
+def _need(need: Need) -> tantivy.Query:
+    if need.kind == "phrase" and len(need.terms) > 1:
+        return tantivy.Query.phrase_query(SCHEMA, need.field, list(need.terms))
+    return _all([_term(need.field, t) for t in need.terms])
+
+
+def _condition(condition: Condition) -> tantivy.Query:
+    return _filter(_all([_any([_all([_need(n) for n in needs]) for needs in group]) for group in condition]))
 
 
 def _date_is(low: int, high: int | None) -> tantivy.Query:
@@ -310,19 +318,24 @@ class Reader:
         undated = 0
         if plan.date_range:
             undated = self._count(self._filtered(plan, _all([_matching(parsed), _filter(_date_is(0, 0))]), dated=False))
-        tier = _tier(parsed) if plan.sort == "relevance" else None
         if plan.sort != "relevance":
             total = self._count(query)
-            page = self._by_date(plan, query) if total else []
-        elif tier is None:
-            page, total = self._best(query, plan.limit)
-        else:  # the exact-accent tier first, then the rest
-            page, _ = self._best(_all([query, _filter(tier)]), plan.limit)
-            if len(page) < plan.limit:
-                rest = tantivy.Query.boolean_query([(_MUST, query), (_MUST_NOT, tier)])
-                page += self._best(rest, plan.limit - len(page))[0]
-            # Counted without the ranking terms: scoring every match again would double the time.
-            total = self._count(self._filtered(plan, _filter(_matching(parsed))))
+            return Ranked(total, self._by_date(plan, query) if total else [], undated)
+        # Tier by tier, each without the one before (tiers are nested), until the page is full.
+        page: list[Match] = []
+        previous = None
+        for tier in [*map(_condition, (t.condition for t in parsed.tiers())), None]:
+            clauses = [(_MUST, query)]
+            if tier is not None:
+                clauses.append((_MUST, tier))
+            if previous is not None:
+                clauses.append((_MUST_NOT, previous))
+            page += self._best(tantivy.Query.boolean_query(clauses), plan.limit - len(page))[0]
+            if len(page) == plan.limit:
+                break
+            previous = tier
+        # Counted without the ranking terms: scoring every match again would double the time.
+        total = self._count(self._filtered(plan, _filter(_matching(parsed))))
         return Ranked(total, page, undated)
 
     def _best(self, query: tantivy.Query, limit: int) -> tuple[list[Match], int]:
@@ -364,9 +377,9 @@ class Reader:
     def _record(self, address) -> dict:
         return json.loads(self.searcher.doc(address).get_first("record"))
 
-    def explain(self, plan: SearchPlan, match: Match) -> dict[str, float]:
-        """How much each part of the query adds to one article's score; with accents
-        typed, "exact accents" is 1 for an article in the first tier, else 0."""
+    def explain(self, plan: SearchPlan, match: Match) -> tuple[str | None, dict[str, float]]:
+        """The first ranking tier one article is in (None: none), and how much each
+        part of the query adds to its score."""
         parts: dict[str, list[tantivy.Query]] = {"match": [_matching(plan.query)]}
         parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
         this = _filter(_term("key", match.record["key"]))
@@ -374,10 +387,8 @@ class Reader:
         for name, queries in parts.items():
             hits = self.searcher.search(_all([_any(queries), this]), limit=1, count=False).hits
             scores[name] = round(hits[0][0], 4) if hits else 0.0
-        tier = _tier(plan.query)
-        if tier is not None:
-            scores["exact accents"] = 1.0 if self._count(_all([tier, this])) else 0.0
-        return scores
+        tier = next((t.name for t in plan.query.tiers() if self._count(_all([_condition(t.condition), this]))), None)
+        return tier, scores
 
     def count(self, parsed: ParsedQuery) -> int:
         return self._count(_matching(parsed))

@@ -28,7 +28,7 @@ from whoosh.formats import Existence
 from whoosh.writing import MERGE_SMALL, OPTIMIZE, PostingPool, SegmentWriter
 
 from ..index import sync_folder
-from ..plan import TITLE_BOOST, Boost, Clause, ParsedQuery, SearchPlan
+from ..plan import TITLE_BOOST, Boost, Clause, Condition, Need, ParsedQuery, SearchPlan
 from .results import Match, Ranked, stats_from_counts
 
 NAME = "whoosh"
@@ -122,6 +122,8 @@ def make_schema() -> Schema:
         # scorable only so that it has a length column: Whoosh checks the disk for a
         # missing one at every posting it writes.
         exact=FieldType(Existence(), terms, scorable=True),
+        title_exact=FieldType(Existence(), terms, scorable=True),
+        title_length=ID(),
         date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
         districts=KEYWORD(commas=True, scorable=False),  # folded keys: "long-bien"
     )
@@ -220,7 +222,7 @@ class _FieldLengths:
         self._reader.close()
 
 
-_SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact")
+_SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact", "title_exact")
 
 
 def _fields(prepared) -> dict:
@@ -381,9 +383,14 @@ def _boost_query(boost: Boost) -> wq.Query:
     return wq.And([wq.Term(boost.field, t) for t in boost.terms], boost=boost.weight)
 
 
-def _tier(parsed: ParsedQuery) -> wq.Query | None:
-    words = parsed.exact_words()
-    return wq.And([wq.Term("exact", w) for w in words]) if words else None
+def _need(need: Need) -> wq.Query:
+    if need.kind == "phrase" and len(need.terms) > 1:
+        return wq.Phrase(need.field, list(need.terms))
+    return wq.And([wq.Term(need.field, t) for t in need.terms])
+
+
+def _condition(condition: Condition) -> wq.Query:
+    return wq.And([wq.Or([wq.And([_need(n) for n in needs]) for needs in group]) for group in condition])
 
 
 def _filters(plan: SearchPlan) -> tuple[wq.Query | None, wq.Query | None]:
@@ -443,10 +450,11 @@ class Reader:
         """The best plan.limit matches: by accent tier (relevance) or date, then score,
         then corpus path, so that the order never depends on the index's layout."""
         if plan.sort == "relevance":
-            tier = _docs(searcher, _tier(plan.query))
+            # The tier of a match: how many of the (nested) tiers leave it out.
+            tiers = [_docs(searcher, _condition(t.condition)) for t in plan.query.tiers()]
 
             def order(match):  # lower first
-                return (tier is not None and match[1] not in tier, -match[0])
+                return (sum(match[1] not in tier for tier in tiers), -match[0])
         else:
             date_of = searcher.reader().column_reader("date_num")
             newest = plan.sort == "newest"
@@ -464,21 +472,25 @@ class Reader:
         contenders.sort(key=lambda match: (order(match), path_of[match[1]]))
         return contenders[:plan.limit]
 
-    def explain(self, plan: SearchPlan, match: Match) -> dict[str, float]:
-        """How much each part of the query adds to one article's score; with accents
-        typed, "exact accents" is 1 for an article in the first tier, else 0."""
+    def explain(self, plan: SearchPlan, match: Match) -> tuple[str | None, dict[str, float]]:
+        """The first ranking tier one article is in (None: none), and how much each
+        part of the query adds to its score."""
         parts: dict[str, list[wq.Query]] = {"match": [_matching(plan.query)]}
         parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
-        tier = _tier(plan.query)
-        scores = {}
         with self.ix.searcher() as searcher:
-            for name, queries in [*parts.items(), *([("exact accents", [tier])] if tier else [])]:
-                matcher = (queries[0] if len(queries) == 1 else wq.Or(queries)).matcher(searcher)
+
+            def matcher_at(query: wq.Query):
+                matcher = query.matcher(searcher)
                 if matcher.is_active():
                     matcher.skip_to(match.ref)
-                hit = matcher.is_active() and matcher.id() == match.ref
-                scores[name] = (1.0 if name == "exact accents" else round(matcher.score(), 4)) if hit else 0.0
-        return scores
+                return matcher if matcher.is_active() and matcher.id() == match.ref else None
+
+            scores = {}
+            for name, queries in parts.items():
+                matcher = matcher_at(queries[0] if len(queries) == 1 else wq.Or(queries))
+                scores[name] = round(matcher.score(), 4) if matcher else 0.0
+            tier = next((t.name for t in plan.query.tiers() if matcher_at(_condition(t.condition))), None)
+        return tier, scores
 
     def count(self, parsed: ParsedQuery) -> int:
         with self.ix.searcher() as searcher:
