@@ -47,6 +47,25 @@ def _default_corpus() -> Path:
 
 
 IndexOption = typer.Option(None, "--index", help="Index folder [default: ./index or $LBSEARCH_INDEX].")
+SinceOption = typer.Option(
+    None, "--since", help="Only articles dated on or after: YYYY, YYYY-MM, YYYY-MM-DD, DD/MM/YYYY, "
+    "or everyday forms: today, last month, 2w, 3 months ago, hôm qua, tháng trước, năm ngoái...")
+UntilOption = typer.Option(None, "--until", help="Only articles dated on or before (same forms; a period counts to its last day).")
+DistrictOption = typer.Option([], "--district", help="Only articles about this Hanoi district; repeat for any of several.")
+
+
+def _options(query: str | None, since: str | None, until: str | None, districts: list[str], **more):
+    """SearchOptions from what was typed: dates and district names resolved."""
+    from . import dates, places
+    from .query import SearchOptions
+
+    return SearchOptions(
+        query=query,
+        since=dates.parse_user_date(since)[0] if since else None,
+        until=dates.parse_user_date(until)[1] if until else None,
+        districts=[places.resolve_district(name) for name in districts],
+        **more,
+    )
 
 
 def _stderr():
@@ -147,9 +166,9 @@ def _open_or_build(index_dir: Path, corpus: Path):
 def search(
     query: str = typer.Argument(..., help='Words, "quoted phrases", OR, NOT or -word.'),
     limit: int = typer.Option(10, "-n", "--limit", help="Show at most this many hits."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only articles dated on or after: YYYY, YYYY-MM, YYYY-MM-DD or DD/MM/YYYY."),
-    until: Optional[str] = typer.Option(None, "--until", help="Only articles dated on or before (same formats)."),
-    district: List[str] = typer.Option([], "--district", help="Only articles about this Hanoi district; repeat for any of several."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    district: List[str] = DistrictOption,
     sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
@@ -161,21 +180,12 @@ def search(
 
     Example: lbsearch search "quy che phoi hop" --district "Long Biên" --since 2022
     """
-    from . import dates, places, render
-    from .query import SearchOptions
+    from . import render
     from .query import search as run_search
 
     if as_json and as_jsonl:
         raise CliError("choose one of --json and --jsonl")
-    options = SearchOptions(
-        query=query,
-        limit=limit,
-        since=dates.parse_user_date(since)[0] if since else None,
-        until=dates.parse_user_date(until)[1] if until else None,
-        districts=[places.resolve_district(name) for name in district],
-        sort=sort,
-        explain=explain,
-    )
+    options = _options(query, since, until, district, limit=limit, sort=sort, explain=explain)
     ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
     result = run_search(ix, options)
     if result.undated_excluded:
@@ -219,22 +229,30 @@ def show(
 
 @app.command()
 def stats(
+    query: Optional[str] = typer.Argument(None, help="Count only the articles this search finds [default: all]."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    district: List[str] = DistrictOption,
     as_json: bool = typer.Option(False, "--json", help="The figures as JSON."),
     index_dir: Optional[Path] = IndexOption,
 ) -> int:
-    """Count the indexed articles: in all, per year, per district, and with no date.
+    """Count articles per month or year and per district: of a search, or of the whole index.
 
-    Example: lbsearch stats --json | jq .per_district
+    Example: lbsearch stats "quy chế phối hợp" --since "năm ngoái" --json | jq .per_district
     """
-    from . import index, render
+    from . import render
     from .query import corpus_stats
 
-    figures = corpus_stats(index.open_index(index_dir or _default_index()))
+    options = _options(query, since, until, district) if query is not None or since or until or district else None
+    counted = corpus_stats(_open_or_build(index_dir or _default_index(), _default_corpus()), options)
+    if counted.undated_excluded:
+        _say(f"lbsearch: {counted.undated_excluded} articles with no known date were left out by the date filter")
+    document = render.stats_document(query, counted.figures)
     if as_json:
-        render.write_json(figures, sys.stdout.buffer)
+        render.write_json(document, sys.stdout.buffer)
     else:
-        render.print_stats(render.console(), figures)
-    return EXIT_MATCH
+        render.print_stats(render.console(), document)
+    return EXIT_MATCH if counted.figures["articles"] or options is None else EXIT_NO_MATCH
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -257,9 +257,10 @@ def _clause(text: str, quoted: bool = False) -> Clause | None:
 
 @dataclass
 class SearchPlan:
-    """A parsed query with everything an engine needs to run it."""
+    """A parsed query with everything an engine needs to run it; a plan for counts
+    (stats) may have no query: then it selects by its filters alone."""
 
-    query: ParsedQuery
+    query: ParsedQuery | None
     limit: int = 10
     since: date | None = None
     until: date | None = None

@@ -24,7 +24,7 @@ MAX_SUGGESTED_SYLLABLE = 12  # longer "syllables" are not typos of a word: no su
 
 @dataclass
 class SearchOptions:
-    query: str
+    query: str | None  # None: every article (counts only, corpus_stats)
     limit: int = 10
     since: date | None = None
     until: date | None = None
@@ -46,7 +46,7 @@ class SearchOptions:
 
     def plan(self) -> SearchPlan:
         return SearchPlan(
-            query=parse_query(self.query),
+            query=None if self.query is None else parse_query(self.query),
             limit=self.limit,
             since=self.since,
             until=self.until,
@@ -84,6 +84,8 @@ class SearchResult:
 def search(reader, options: SearchOptions) -> SearchResult:
     """Run a search on an open index (index.open_index)."""
     plan = options.plan()
+    if plan.query is None:
+        raise QueryError("the query has no words to search for")
     ranked = reader.search(plan)
     hits = []
     for match in ranked.page:
@@ -356,6 +358,13 @@ def get_article(reader, article_id: str) -> dict | None:
     return article_record(stored) if stored else None
 
 
-def corpus_stats(reader) -> dict:
-    """Articles in all, per year, per month and per district (sorted), and how many have no date."""
-    return reader.stats()
+@dataclass
+class Stats:
+    figures: dict  # articles, undated, per_year, per_month, per_district (largest first)
+    undated_excluded: int | None = None  # with a date filter: matches left out for having no date
+
+
+def corpus_stats(reader, options: SearchOptions | None = None) -> Stats:
+    """Counts of the articles a query and filters select; without options, of the whole index."""
+    figures, undated = reader.stats(options.plan() if options else None)
+    return Stats(figures, undated if options and options.has_date_filter else None)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .query import Hit, SearchResult
 
 HIGHLIGHT_STYLE = "bold yellow"
+# The version of every --json document's shape (schemas/*.schema.json): raised when
+# a key is removed, renamed or changes its meaning; a new key leaves it as it is.
+JSON_SCHEMA_VERSION = 1
 
 
 def console(stream: IO[str] | None = None) -> Console:
@@ -115,6 +118,7 @@ def hit_record(hit: Hit) -> dict:
 
 def search_document(result: SearchResult) -> dict:
     document = {
+        "schema_version": JSON_SCHEMA_VERSION,
         "query": result.query,
         "total": result.total,
         "suggestion": result.suggestion,
@@ -123,6 +127,10 @@ def search_document(result: SearchResult) -> dict:
     if result.analysis is not None:
         document["analysis"] = result.analysis
     return document
+
+
+def stats_document(query: str | None, figures: dict) -> dict:
+    return {"schema_version": JSON_SCHEMA_VERSION, "query": query, **figures}
 
 
 def write_json(document, stream: IO[bytes]) -> None:
@@ -147,14 +155,61 @@ def print_article(out: Console, record: dict) -> None:
         out.print()
 
 
+# A bar's length in eighths of a cell: a full block, then the partial ones.
+_BAR_BLOCK = "█"
+_BAR_EIGHTHS = " ▏▎▍▌▋▊▉"
+TIMELINE_MONTHS_MAX = 36  # a longer span is drawn per year
+
+
 def print_stats(out: Console, stats: dict) -> None:
-    from rich.table import Table
+    """The counts as bar charts: a timeline (per month, or per year over a span of
+    more than three years) and the districts, largest first."""
     from rich.text import Text
 
-    out.print(Text(f"{stats['articles']} articles, {stats['undated']} with no known date"))
-    for heading, key in (("year", "per_year"), ("district", "per_district")):
-        table = Table(heading, "articles", box=None, pad_edge=False)
-        for name, count in stats[key].items():
-            table.add_row(Text(printable(str(name))), str(count))
+    about = f" matching {stats['query']!r}" if stats["query"] is not None else ""
+    noun = "article" if stats["articles"] == 1 else "articles"
+    out.print(Text(printable(f"{stats['articles']} {noun}{about}, {stats['undated']} with no known date"),
+                   style="bold"))
+    timeline = timeline_rows(stats)
+    if timeline:
         out.print()
-        out.print(table)
+        out.print(Text("per month" if len(timeline[0][0]) == 7 else "per year", style="bold"))
+        _print_bars(out, timeline)
+    if stats["per_district"]:
+        out.print()
+        out.print(Text("per district", style="bold"))
+        _print_bars(out, list(stats["per_district"].items()))
+
+
+def timeline_rows(stats: dict) -> list[tuple[str, int]]:
+    """Every month from the first dated article to the last, empty ones included;
+    every year instead when that is more than three years of months."""
+    months = stats["per_month"]
+    if not months:
+        return []
+    first, last = (tuple(map(int, key.split("-"))) for key in (min(months), max(months)))
+    span = (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+    if span > TIMELINE_MONTHS_MAX:
+        return [(str(year), stats["per_year"].get(str(year), 0)) for year in range(first[0], last[0] + 1)]
+    rows = []
+    for index in range(span):
+        year, month = divmod(first[1] - 1 + index, 12)
+        key = f"{first[0] + year}-{month + 1:02d}"
+        rows.append((key, months.get(key, 0)))
+    return rows
+
+
+def _print_bars(out: Console, rows: list[tuple[str, int]]) -> None:
+    from rich.text import Text
+
+    label_width = max(len(label) for label, _ in rows)
+    count_width = max(len(str(count)) for _, count in rows)
+    bar_width = max(10, out.width - label_width - count_width - 4)
+    largest = max(count for _, count in rows) or 1
+    for label, count in rows:
+        eighths = max(1, round(count * bar_width * 8 / largest)) if count else 0
+        bar = _BAR_BLOCK * (eighths // 8) + (_BAR_EIGHTHS[eighths % 8] if eighths % 8 else "")
+        line = Text(printable(label).ljust(label_width) + "  ")
+        line.append(bar.ljust(bar_width), style="cyan")
+        line.append(" " + str(count).rjust(count_width))
+        out.print(line)

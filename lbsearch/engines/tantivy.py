@@ -397,15 +397,23 @@ class Reader:
         hits = self.searcher.search(_term("id", article_id), limit=1, count=False).hits
         return self._record(hits[0][1]) if hits else None
 
-    def stats(self) -> dict:
+    def stats(self, plan: SearchPlan | None = None) -> tuple[dict, int]:
+        """Counts of the articles the plan selects (every article without one), and how
+        many matches its date filter left out for having no date."""
+        selected, undated = tantivy.Query.all_query(), 0
+        if plan is not None:
+            matching = _filter(_matching(plan.query)) if plan.query else tantivy.Query.all_query()
+            selected = self._filtered(plan, matching)
+            if plan.date_range:
+                undated = self._count(self._filtered(plan, _all([matching, _filter(_date_is(0, 0))]), dated=False))
         aggregations = {
             "days": {"terms": {"field": "date_num", "size": _DAYS_MAX}},
             "districts": {"terms": {"field": "districts", "size": 1000}},
         }
-        counts = self.searcher.aggregate(tantivy.Query.all_query(), aggregations)
+        counts = self.searcher.aggregate(selected, aggregations)
         per_day = {int(b["key"]): b["doc_count"] for b in counts["days"]["buckets"]}
         per_district = {b["key"]: b["doc_count"] for b in counts["districts"]["buckets"]}
-        return stats_from_counts(self.searcher.num_docs, per_day, per_district)
+        return stats_from_counts(sum(per_day.values()), per_day, per_district), undated
 
     def doc_frequency(self, field: str, term: str) -> int:
         return self._count(_term(field, term))

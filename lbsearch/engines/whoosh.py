@@ -501,20 +501,34 @@ class Reader:
             stored = searcher.document(id=article_id)
         return stored["record"] if stored else None
 
-    def stats(self) -> dict:
-        with self.ix.reader() as reader:
-            live = set(reader.all_doc_ids())
+    def stats(self, plan: SearchPlan | None = None) -> tuple[dict, int]:
+        """Counts of the articles the plan selects (every article without one), and how
+        many matches its date filter left out for having no date."""
+        with self.ix.searcher() as searcher:
+            reader = searcher.reader()
+            selected = set(reader.all_doc_ids())
+            undated = 0
+            if plan is not None:
+                if plan.query:
+                    selected &= _docs(searcher, _matching(plan.query))
+                district_filter, date_filter = _filters(plan)
+                if district_filter is not None:
+                    selected &= _docs(searcher, district_filter)
+                if date_filter is not None:
+                    # NumericRange(0, 0) reads 0 as "open": a Term finds the undated.
+                    undated = len(selected & _docs(searcher, wq.Term("date_num", 0)))
+                    selected &= _docs(searcher, date_filter)
             date_of = reader.column_reader("date_num")
             per_day: dict[int, int] = {}
-            for docnum in live:
+            for docnum in selected:
                 day = date_of[docnum]
                 per_day[day] = per_day.get(day, 0) + 1
             per_district = {}
             for key in reader.lexicon("districts"):
                 key = _text(key)
                 postings = reader.postings("districts", key)
-                per_district[key] = sum(1 for docnum in postings.all_ids() if docnum in live)
-        return stats_from_counts(len(live), per_day, per_district)
+                per_district[key] = sum(1 for docnum in postings.all_ids() if docnum in selected)
+        return stats_from_counts(len(selected), per_day, per_district), undated
 
     def doc_frequency(self, field: str, term: str) -> int:
         with self.ix.reader() as reader:
