@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -52,6 +53,21 @@ SinceOption = typer.Option(
     "or everyday forms: today, last month, 2w, 3 months ago, hôm qua, tháng trước, năm ngoái...")
 UntilOption = typer.Option(None, "--until", help="Only articles dated on or before (same forms; a period counts to its last day).")
 DistrictOption = typer.Option([], "--district", help="Only articles about this Hanoi district; repeat for any of several.")
+
+
+NoPagerOption = typer.Option(False, "--no-pager", help="Print directly, never through $LBSEARCH_PAGER/$PAGER/less.")
+
+
+@contextmanager
+def _stdout_may_close():
+    """A reader that stops early (`| head -2`) closes stdout: the command then ends
+    quietly with the status it earned, as grep does."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _options(query: str | None, since: str | None, until: str | None, districts: list[str], **more):
@@ -172,6 +188,7 @@ def search(
     sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
+    no_pager: bool = NoPagerOption,
     explain: bool = typer.Option(False, "--explain", help="Show how the query was analysed and what made up each score."),
     index_dir: Optional[Path] = IndexOption,
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus to build from when there is no index yet."),
@@ -192,14 +209,15 @@ def search(
         _say(f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter")
     if result.suggestion:
         _say(f"lbsearch: nothing matched; did you mean: {result.suggestion}")
-    if as_json:
-        render.write_json(render.search_document(result), sys.stdout.buffer)
-    elif as_jsonl:
-        render.write_jsonl(result, sys.stdout.buffer)
-    else:
-        render.print_hits(render.console(), result)
-        _say(render.summary(result), style="dim")
-    sys.stdout.flush()
+    with _stdout_may_close():
+        if as_json:
+            render.write_json(render.search_document(result), sys.stdout.buffer)
+        elif as_jsonl:
+            render.write_jsonl(result, sys.stdout.buffer)
+        else:
+            with render.paged(not no_pager) as out:
+                render.print_hits(out, result)
+            _say(render.summary(result), style="dim")
     return EXIT_MATCH if result.total else EXIT_NO_MATCH
 
 
@@ -207,6 +225,7 @@ def search(
 def show(
     article_id: str = typer.Argument(..., metavar="ID", help="The article id, as search prints it."),
     as_json: bool = typer.Option(False, "--json", help="The record as JSON."),
+    no_pager: bool = NoPagerOption,
     index_dir: Optional[Path] = IndexOption,
 ) -> int:
     """Print one article: title, date, districts, path and the cleaned body.
@@ -220,10 +239,12 @@ def show(
     if record is None:
         _say(f"lbsearch: no article with id {article_id!r}")
         return EXIT_NO_MATCH
-    if as_json:
-        render.write_json(record, sys.stdout.buffer)
-    else:
-        render.print_article(render.console(), record)
+    with _stdout_may_close():
+        if as_json:
+            render.write_json(render.show_document(record), sys.stdout.buffer)
+        else:
+            with render.paged(not no_pager) as out:
+                render.print_article(out, record)
     return EXIT_MATCH
 
 
@@ -248,10 +269,11 @@ def stats(
     if counted.undated_excluded:
         _say(f"lbsearch: {counted.undated_excluded} articles with no known date were left out by the date filter")
     document = render.stats_document(query, counted.figures)
-    if as_json:
-        render.write_json(document, sys.stdout.buffer)
-    else:
-        render.print_stats(render.console(), document)
+    with _stdout_may_close():
+        if as_json:
+            render.write_json(document, sys.stdout.buffer)
+        else:
+            render.print_stats(render.console(), document)
     return EXIT_MATCH if counted.figures["articles"] or options is None else EXIT_NO_MATCH
 
 

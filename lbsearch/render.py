@@ -10,7 +10,12 @@ functions that draw, so that JSON output does not wait for it to load.
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
+import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import IO, TYPE_CHECKING
 
@@ -33,13 +38,84 @@ def console(stream: IO[str] | None = None) -> Console:
     """A console that never interprets markup, emoji codes or 'highlights' numbers by itself.
 
     Rich leaves out colour and escape codes when the stream is not a terminal,
-    and honours NO_COLOR.
+    and honours NO_COLOR. A closed pipe raises BrokenPipeError, for the command
+    to end with the status it earned (Rich itself would exit with status 1).
     """
     from rich.console import Console
 
-    return Console(
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return _Console(
         file=stream or sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True
     )
+
+
+DEFAULT_PAGER = "less -R"
+
+
+@contextmanager
+def paged(enabled: bool = True):
+    """A console for stdout that pages like git: when stdout is a terminal and what
+    was printed is taller than it, the output goes through $LBSEARCH_PAGER, else
+    $PAGER, else less -R, colours kept. Never in a pipe; printed directly when
+    paging is off, the pager is empty or "cat", or it cannot be started."""
+    if not enabled or not sys.stdout.isatty():
+        yield console()
+        return
+    from rich.console import Console
+
+    size = shutil.get_terminal_size()
+    buffer = _Collected()
+    yield Console(file=buffer, force_terminal=True, width=size.columns, highlight=False, markup=False,
+                  emoji=False, soft_wrap=True)
+    text = buffer.getvalue()
+    command = os.environ.get("LBSEARCH_PAGER", os.environ.get("PAGER", DEFAULT_PAGER)).strip()
+    if text.count("\n") < size.lines or command in ("", "cat") or not _run_pager(command, text):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+class _Collected:
+    """What the paged console printed, kept until it is known whether it fits the screen."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
+
+
+def _run_pager(command: str, text: str) -> bool:
+    """Show text through the pager; False when it could not be started."""
+    # As git does: less shows colours (R), quits on one screen (F), leaves the screen (X).
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
+    try:
+        pager = subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE, env=env)
+    except (OSError, ValueError):
+        return False
+    try:
+        pager.stdin.write(text.encode("utf-8", "replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager before the end
+        pass
+    while True:
+        try:
+            pager.wait()
+            return True
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager (less stops a search with it)
+            continue
 
 
 def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Text:
@@ -127,6 +203,10 @@ def search_document(result: SearchResult) -> dict:
     if result.analysis is not None:
         document["analysis"] = result.analysis
     return document
+
+
+def show_document(record: dict) -> dict:
+    return {"schema_version": JSON_SCHEMA_VERSION, **record}
 
 
 def stats_document(query: str | None, figures: dict) -> dict:
