@@ -16,10 +16,12 @@ from typing import List, Optional
 import typer
 from typer.exceptions import TyperException
 
+from . import completion
+
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion: bash, zsh, fish
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -52,7 +54,8 @@ SinceOption = typer.Option(
     None, "--since", help="Only articles dated on or after: YYYY, YYYY-MM, YYYY-MM-DD, DD/MM/YYYY, "
     "or everyday forms: today, last month, 2w, 3 months ago, hôm qua, tháng trước, năm ngoái...")
 UntilOption = typer.Option(None, "--until", help="Only articles dated on or before (same forms; a period counts to its last day).")
-DistrictOption = typer.Option([], "--district", help="Only articles about this Hanoi district; repeat for any of several.")
+DistrictOption = typer.Option([], "--district", autocompletion=completion.district_names,
+                              help="Only articles about this Hanoi district; repeat for any of several.")
 
 
 NoPagerOption = typer.Option(False, "--no-pager", help="Print directly, never through $LBSEARCH_PAGER/$PAGER/less.")
@@ -185,7 +188,7 @@ def search(
     since: Optional[str] = SinceOption,
     until: Optional[str] = UntilOption,
     district: List[str] = DistrictOption,
-    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    sort: str = typer.Option("relevance", "--sort", autocompletion=completion.sort_values, help="relevance, newest or oldest."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
     no_pager: bool = NoPagerOption,
