@@ -42,14 +42,16 @@ MIX = [
 ]
 
 
-def run(command: list[str]) -> tuple[float, float, float]:
+def run(command: list[str], sample_tree: bool = True) -> tuple[float, float, float]:
     """Wall seconds, the child's own peak RSS (MiB, from wait4), and the peak of the
-    RSS summed over it and its worker processes (MiB, sampled every 0.1 s)."""
+    RSS summed over it and its worker processes (MiB, sampled every 0.1 s when
+    sample_tree; sampling rounds the wall time up to the next 0.1 s, so short
+    commands are timed without it)."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree_peak = 0
     while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG if sample_tree else 0)
         if pid:
             break
         tree_peak = max(tree_peak, tree_rss(child.pid))
@@ -94,8 +96,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def wall_p50(command: list[str], runs: int = 7) -> tuple[float, float]:
     """Median wall milliseconds and peak MiB of a command run several times (warm)."""
-    run(command)
-    results = [run(command) for _ in range(runs)]
+    run(command, sample_tree=False)
+    results = [run(command, sample_tree=False) for _ in range(runs)]
     return statistics.median(r[0] for r in results) * 1000, max(r[1] for r in results)
 
 
@@ -148,6 +150,14 @@ def measure(engine: str, docs: int, work: Path, repeat: int) -> dict[str, str]:
     rows["`lbsearch search` wall p50"] = f"{wall:.0f} ms ({wall - floor:+.0f} ms above the floor), peak {peak:.0f} MiB"
     stats_wall, stats_peak = wall_p50(lbsearch("stats", "--index", str(index_dir)))
     rows["`lbsearch stats` wall p50"] = f"{stats_wall:.0f} ms ({stats_wall - floor:+.0f} ms above the floor), peak {stats_peak:.0f} MiB"
+    stats_wall, stats_peak = wall_p50(lbsearch("stats", "quy che phoi hop", "--index", str(index_dir)))
+    rows["`lbsearch stats QUERY` wall p50"] = f"{stats_wall:.0f} ms ({stats_wall - floor:+.0f} ms above the floor), peak {stats_peak:.0f} MiB"
+    completing = {**os.environ, "_LBSEARCH_COMPLETE": "complete_bash",
+                  "COMP_WORDS": "lbsearch search x --district long", "COMP_CWORD": "4"}
+    started = time.perf_counter()
+    for _ in range(7):
+        subprocess.run(lbsearch(), env=completing, capture_output=True, check=True)
+    rows["completion (--district, bash) wall mean"] = f"{(time.perf_counter() - started) / 7 * 1000:.0f} ms"
     return rows
 
 

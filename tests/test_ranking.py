@@ -11,7 +11,7 @@ FILLER = "Hội nghị diễn ra tại trụ sở với sự tham dự của nhi
 
 
 @pytest.fixture
-def make_index(tmp_path):
+def make_index(tmp_path, engine):
     def build(pages: dict[str, str]):
         corpus = tmp_path / "corpus"
         corpus.mkdir(exist_ok=True)
