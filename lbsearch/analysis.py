@@ -74,8 +74,8 @@ def _pairs(words: list[str]) -> list[str]:
 
 
 def _words_and_pairs(words: list[str]) -> str:
-    """Existence only: each word and each pair once, in a stable order."""
-    return " ".join(sorted({*words, *_pairs(words)}))
+    """Existence only: each word and each pair once, in the order first seen."""
+    return " ".join(dict.fromkeys(words + _pairs(words)))
 
 
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
