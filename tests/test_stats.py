@@ -78,3 +78,14 @@ def test_charts_fit_an_80_column_terminal():
     assert max(map(len, lines)) <= 80
     ba_vi = next(line for line in lines if line.startswith("Ba Vì"))
     assert "▏" in ba_vi or "█" in ba_vi  # a count of 1 against 7 still shows a bar
+
+
+def test_everyday_dates_reach_the_filters(cli, env_index):
+    # The dated seeds are from May 2022: ten years back holds them, today holds none.
+    for since in ("10 năm trước", "10 nam truoc", "10 years ago", "10y"):
+        found = json.loads(cli("search", "công đoàn", "--since", since, "--json").out)
+        assert {hit["date"][:7] for hit in found["hits"]} == {"2022-05"}, since
+    assert json.loads(cli("stats", "--since", "hôm nay", "--json").out)["articles"] == 0
+    assert json.loads(cli("stats", "--until", "năm ngoái", "--json").out)["per_month"] == {"2022-05": 2}
+    wrong = cli("search", "công đoàn", "--since", "thứ ba")
+    assert wrong.status == 2 and "tháng này|trước" in wrong.err and len(wrong.err.splitlines()) == 1
