@@ -13,6 +13,7 @@ module from cli.py costs the other commands nothing.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 
 
@@ -48,8 +49,7 @@ def _typed_key(typed: str) -> str:
 
     # Shells may pass decomposed text (macOS): the unit-word pattern is composed.
     typed = unicodedata.normalize("NFC", typed)
-    name = places._QUALIFIER_RE.sub("", " ".join(typed.split()))
-    key = places.district_key(name)
+    key = places.typed_key(typed)
     # "ba " is a whole first syllable: Ba Đình and Ba Vì, not Bắc Từ Liêm.
     if key and typed[-1:].isspace():
         key += "-"
@@ -65,12 +65,16 @@ def district_names(incomplete: str) -> list[str]:
     """
     from . import places
 
+    # Typer's bash script puts a candidate on the command line as it is (zsh and fish
+    # quote it themselves): for bash, "Long\\ Biên" stays one word.
+    for_bash = os.environ.get("_LBSEARCH_COMPLETE") == "complete_bash"
     prefix = _typed_key(incomplete or "")
     by_key: dict[str, _DistrictCandidate] = {}
     for district in places.districts():
         # Two spellings of one name ("Ứng Hòa", "Ứng Hoà") share a slug: offer the first.
         if district.key.startswith(prefix) and district.key not in by_key:
-            by_key[district.key] = _DistrictCandidate(district.name, district.key)
+            shown = district.name.replace(" ", "\\ ") if for_bash else district.name
+            by_key[district.key] = _DistrictCandidate(shown, district.key)
     return [by_key[key] for key in sorted(by_key)]
 
 

@@ -113,10 +113,15 @@ def _spells(span: list[re.Match[str]], district: District, text: str) -> bool:
     return True
 
 
+def typed_key(typed: str) -> str:
+    """The slug of a district name as a user types it: any case, with or without
+    accents or "quận"/"huyện" ("Quận Long Biên" -> "long-bien")."""
+    return district_key(_QUALIFIER_RE.sub("", " ".join(typed.split())))
+
+
 def resolve_district(typed: str) -> District:
     """The district a user means: any case, with or without accents or "quận"/"huyện"."""
-    name = _QUALIFIER_RE.sub("", " ".join(typed.split()))
-    key = district_key(name)
+    key = typed_key(typed)
     district = by_key(key)
     if district:
         return district
