@@ -59,6 +59,7 @@ DistrictOption = typer.Option([], "--district", autocompletion=completion.distri
 
 
 NoPagerOption = typer.Option(False, "--no-pager", help="Print directly, never through $LBSEARCH_PAGER/$PAGER/less.")
+AllCopiesOption = typer.Option(False, "--all-copies", help="Every copy of a story (the same address, or 90% the same text), not one hit for it.")
 
 
 @contextmanager
@@ -134,14 +135,17 @@ def _report_line(report, corpus: Path, index_dir: Path) -> str:
         f"{getattr(report, name)} {name}"
         for name in ("added", "updated", "removed", "unchanged", "skipped")
     )
+    read = f"; {report.articles_read} articles read" if report.articles_read else ""
+    found = f"; {report.copies} copies of other articles' stories" if report.copies else ""
     rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
-    return f"indexed {corpus} into {index_dir} ({report.engine}): {counts}{rebuilt}"
+    return f"indexed {corpus} into {index_dir} ({report.engine}): {counts} files{read}{found}{rebuilt}"
 
 
 @app.command("index")
 def index_command(
     corpus: Optional[Path] = typer.Argument(
-        None, help="Folder of .txt/.md articles [default: ./seeds or $LBSEARCH_CORPUS]."
+        None, help="Folder of articles: .txt/.md, saved pages .html/.htm, JSON Lines .jsonl/.json "
+        "[default: ./seeds or $LBSEARCH_CORPUS]."
     ),
     index_dir: Optional[Path] = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Read every file again and replace the index."),
@@ -193,6 +197,7 @@ def search(
     as_jsonl: bool = typer.Option(False, "--jsonl", help="One JSON hit per line."),
     no_pager: bool = NoPagerOption,
     explain: bool = typer.Option(False, "--explain", help="Show how the query was analysed and what made up each score."),
+    all_copies: bool = AllCopiesOption,
     index_dir: Optional[Path] = IndexOption,
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Corpus to build from when there is no index yet."),
 ) -> int:
@@ -205,7 +210,7 @@ def search(
 
     if as_json and as_jsonl:
         raise CliError("choose one of --json and --jsonl")
-    options = _options(query, since, until, district, limit=limit, sort=sort, explain=explain)
+    options = _options(query, since, until, district, limit=limit, sort=sort, explain=explain, all_copies=all_copies)
     ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
     result = run_search(ix, options)
     if result.undated_excluded:
@@ -258,6 +263,7 @@ def stats(
     until: Optional[str] = UntilOption,
     district: List[str] = DistrictOption,
     as_json: bool = typer.Option(False, "--json", help="The figures as JSON."),
+    all_copies: bool = AllCopiesOption,
     index_dir: Optional[Path] = IndexOption,
 ) -> int:
     """Count articles per month or year and per district: of a search, or of the whole index.
@@ -267,7 +273,8 @@ def stats(
     from . import render
     from .query import corpus_stats
 
-    options = _options(query, since, until, district) if query is not None or since or until or district else None
+    selective = query is not None or since or until or district
+    options = _options(query, since, until, district, all_copies=all_copies)
     counted = corpus_stats(_open_or_build(index_dir or _default_index(), _default_corpus()), options)
     if counted.undated_excluded:
         _say(f"lbsearch: {counted.undated_excluded} articles with no known date were left out by the date filter")
@@ -277,7 +284,7 @@ def stats(
             render.write_json(document, sys.stdout.buffer)
         else:
             render.print_stats(render.console(), document)
-    return EXIT_MATCH if counted.figures["articles"] or options is None else EXIT_NO_MATCH
+    return EXIT_MATCH if counted.figures["articles"] or not selective else EXIT_NO_MATCH
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

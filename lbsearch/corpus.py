@@ -1,4 +1,5 @@
-"""Which files make up the corpus: every .txt and .md file under a folder, recursively.
+"""Which files make up the corpus: every file under a folder, recursively, that
+extract.py reads (.txt, .md, .html, .htm, .jsonl, .json).
 
 Symbolic links are followed only when they lead to a file inside the corpus;
 anything else is reported as a warning, never an error.
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-SUFFIXES = {".txt", ".md"}
-_SUFFIX_TUPLE = tuple(SUFFIXES)
+from .extract import SUFFIXES
+
+_SUFFIX_TUPLE = SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,20 @@ def full_dates(text: str) -> list[date]:
     return found
 
 
+_ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])")
+
+
+def published_date(value: str) -> date | None:
+    """A publication date as scrapers and page metadata write it: ISO 8601
+    ("2022-05-20", "2022-05-20T17:40:00+07:00": the day as written, in the page's own
+    time zone) or Vietnamese day/month/year ("20/05/2022 17:40"); None otherwise."""
+    match = _ISO_DATE_RE.match(value)
+    if match:
+        return make_date(int(match[3]), int(match[2]), int(match[1]))
+    found = full_dates(value)
+    return found[0] if found else None
+
+
 class DateInputError(ValueError):
     """A date typed by the user that is malformed or does not exist."""
 

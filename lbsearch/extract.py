@@ -1,4 +1,9 @@
-"""From a scraped file on disk to an Article: decoding, page furniture, title, date, districts.
+"""From a scraped file on disk to its Articles: decoding, page furniture, title, date, districts.
+
+A text file (.txt, .md) or a saved page (.html, .htm: pages.py finds its main
+text and metadata) holds one article; a JSON Lines file (.jsonl) or a .json list
+holds one per record (records.py). Every article's text goes through the same
+rules here.
 
 This is the only module that knows what the scraped pages look like: related-article
 lists under headings such as "Có thể bạn quan tâm", teaser lines of other articles,
@@ -20,6 +25,12 @@ from .places import find_districts
 from .text import clean, fold_text, syllables
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are skipped: no article is this long
+# A file of records holds a whole scrape: larger, but still read into memory at once.
+MAX_RECORDS_FILE_BYTES = 1024 * 1024 * 1024
+TEXT_SUFFIXES = (".txt", ".md")
+PAGE_SUFFIXES = (".html", ".htm")
+RECORD_SUFFIXES = (".jsonl", ".json")
+SUFFIXES = TEXT_SUFFIXES + PAGE_SUFFIXES + RECORD_SUFFIXES
 
 # Headings that open the related-article lists; everything after the first one is furniture.
 _FURNITURE_HEADINGS = {
@@ -54,14 +65,17 @@ class Article:
     date: date | None = None
     date_source: str | None = None
     districts: list[str] = field(default_factory=list)
+    url: str | None = None  # the page's address, where the file says it
 
     @property
     def lead(self) -> str:
         return self.body.split("\n", 1)[0]
 
 
-def decode(data: bytes) -> str:
-    """Bytes of a scraped file as clean text: UTF-8 (BOM or not), UTF-16 or UTF-32 with BOM, or Windows-1258."""
+def decode(data: bytes, declared: str | None = None) -> str:
+    """Bytes of a scraped file as clean text: UTF-8 (BOM or not), UTF-16 or UTF-32 with BOM,
+    the encoding the file declares (an HTML page's charset) when its bytes are that, or
+    Windows-1258."""
     if not data.strip():
         raise SkipFile("empty file")
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -77,6 +91,11 @@ def decode(data: bytes) -> str:
         return clean(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         pass
+    if declared and declared not in ("utf-8", "utf_8"):
+        try:
+            return clean(data.decode(declared))
+        except (UnicodeDecodeError, LookupError):
+            pass  # a page that lies about its encoding: the usual guesses
     # A damaged UTF-8 file (a cut-off last character, a few bad bytes) is still UTF-8:
     # read as Windows-1258 it would become mojibake in every line.
     lenient = data.decode("utf-8-sig", errors="replace")
@@ -90,16 +109,21 @@ def decode(data: bytes) -> str:
         raise SkipFile("not UTF-8, UTF-16 or Windows-1258 text") from None
 
 
-def read_text(path: Path) -> str:
-    """A file's text, or SkipFile with the reason (too large, unreadable, binary, ...)."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, or SkipFile with the reason (too large, unreadable)."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
     except OSError as err:
         raise SkipFile(f"cannot read: {err.strerror or err}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SkipFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-    return decode(data)
+    if len(data) > limit:
+        raise SkipFile(f"larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def read_text(path: Path) -> str:
+    """A text file's clean text, or SkipFile with the reason (too large, unreadable, binary, ...)."""
+    return decode(read_bytes(path))
 
 
 def _strip_markup(line: str) -> str:
@@ -209,6 +233,57 @@ def article_id_for(relative: str | Path) -> str:
     return head if dot and "/" not in extension and head and not head.endswith("/") else relative
 
 
-def load(path: Path, relative: Path, shown_path: str) -> Article:
-    """Read and extract one corpus file; SkipFile on anything unreadable."""
-    return extract(read_text(path), article_id_for(relative), shown_path)
+@dataclass
+class Loaded:
+    """What one corpus file holds."""
+
+    text: str  # the decoded file: its hash tells an edited file from a touched one
+    articles: list[Article]
+    problems: list[str]  # one line each, about the parts left out ("line 7: not valid JSON")
+
+
+def load_file(path: Path, relative: str, shown_path: str) -> Loaded:
+    """Read one corpus file into its articles; SkipFile when it holds none."""
+    suffix = relative[relative.rfind("."):].lower()
+    file_id = article_id_for(relative)
+    if suffix in RECORD_SUFFIXES:
+        return _load_records(path, suffix, file_id, shown_path)
+    if suffix in PAGE_SUFFIXES:
+        from . import pages
+
+        data = read_bytes(path)
+        text = decode(data, pages.declared_charset(data))
+        try:
+            page = pages.read_page(text)
+        except ValueError as err:
+            raise SkipFile(str(err)) from None
+        article = extract(clean("\n".join([page.title, *page.lines])), file_id, shown_path)
+        article.url = page.url
+        if page.date:
+            article.date, article.date_source = page.date, "metadata"
+        return Loaded(text, [article], [])
+    text = read_text(path)
+    return Loaded(text, [extract(text, file_id, shown_path)], [])
+
+
+def _load_records(path: Path, suffix: str, file_id: str, shown_path: str) -> Loaded:
+    from .records import read_records
+
+    text = decode(read_bytes(path, MAX_RECORDS_FILE_BYTES))
+    records, problems = read_records(text, suffix)
+    lines = [f"line {p.line}: {p.reason}" for p in problems]
+    articles = []
+    for record in records:
+        try:
+            article = extract(clean(f"{record.title}\n{record.body}"), f"{file_id}#{record.key}", shown_path)
+        except SkipFile as skip:
+            lines.append(f"line {record.line}: {skip}")
+            continue
+        article.url = record.url
+        published = dates.published_date(record.date) if record.date else None
+        if published:
+            article.date, article.date_source = published, "record"
+        articles.append(article)
+    if not articles and not lines:
+        raise SkipFile("no records")
+    return Loaded(text, articles, sorted(lines, key=lambda line: int(line.split()[1].rstrip(":"))))

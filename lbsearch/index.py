@@ -4,7 +4,8 @@ This module never prints. Writing (the incremental update) lives in updater.py.
 
 Beside the engine's own files the folder holds ``lbsearch.json``, which names
 the engine, the schema version, the library versions, the corpus and a checksum
-of every file of the last commit. It is read before the engine opens anything,
+of every file of the last commit, and ``copies.json``, the groups of copies of
+one story (copies.py) as of that commit. It is read before the engine opens anything,
 so an index of another version is rebuilt or refused, never misread; a damaged
 one is refused with the way out.
 """
@@ -18,10 +19,11 @@ import time
 import zlib
 from pathlib import Path
 
-from . import engines
+from . import copies, engines
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 META_FILE = "lbsearch.json"
+COPIES_FILE = "copies.json"
 LOCK_FILE = "lbsearch.lock"
 WRITE_LOCK_WAIT_SECONDS = 10.0
 
@@ -61,7 +63,7 @@ def _meta_path(index_dir: Path) -> Path:
 
 def _expected_meta(engine) -> dict:
     return {"format": "lbsearch-index", "schema_version": SCHEMA_VERSION, "engine": engine.NAME,
-            **engine.versions()}
+            "copy_hash": copies.HASH_CHECK, **engine.versions()}
 
 
 def read_meta(index_dir: Path) -> dict | None:
@@ -129,6 +131,32 @@ def _write_meta(index_dir: Path, engine, corpus_root: Path) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, _meta_path(index_dir))
     sync_folder(index_dir)
+
+
+def read_copies(index_dir: Path, engine) -> list[list[list]] | None:
+    """The groups of copies (copies.entry each, the kept copy first) recorded for
+    the index's current commit; None when there is no record of that commit."""
+    try:
+        saved = json.loads((index_dir / COPIES_FILE).read_text("utf-8"))
+        if saved["generation"] == engine.generation(index_dir):
+            return saved["groups"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def write_copies(index_dir: Path, engine, groups: list[list[list]]) -> None:
+    write_json(index_dir / COPIES_FILE, {"generation": engine.generation(index_dir), "groups": groups})
+
+
+def write_json(path: Path, data) -> None:
+    """Replace a JSON file whole: written beside it, synced, then renamed over it."""
+    tmp = path.with_suffix(".json.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def sync_folder(folder: Path | str) -> None:
@@ -203,9 +231,12 @@ def open_index(index_dir: Path):
 def _open_checked(index_dir: Path, engine):
     _verify(index_dir, engine, read_meta(index_dir) or {})
     try:
-        return engine.open_reader(index_dir)
+        reader = engine.open_reader(index_dir)
     except Exception as err:  # an engine raises anything from EOFError to ValueError on bad files
         raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
+    # Without a record of this commit's copies (a run cut short), every copy shows.
+    reader.copy_groups = read_copies(index_dir, engine) or []
+    return reader
 
 
 # --- writing: lbsearch/updater.py ---------------------------------------------------------

@@ -266,6 +266,7 @@ class SearchPlan:
     until: date | None = None
     district_keys: tuple[str, ...] = ()
     sort: str = "relevance"
+    hidden_ids: frozenset[str] = frozenset()  # copies of a story another article stands for
 
     @property
     def date_range(self) -> tuple[int, int | None] | None:

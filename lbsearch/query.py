@@ -31,6 +31,7 @@ class SearchOptions:
     districts: list[District] = field(default_factory=list)
     sort: str = "relevance"
     explain: bool = False
+    all_copies: bool = False  # every copy of a story, not one hit for it
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -44,7 +45,7 @@ class SearchOptions:
     def has_date_filter(self) -> bool:
         return bool(self.since or self.until)
 
-    def plan(self) -> SearchPlan:
+    def plan(self, copies: Copies | None = None) -> SearchPlan:
         return SearchPlan(
             query=None if self.query is None else parse_query(self.query),
             limit=self.limit,
@@ -52,13 +53,27 @@ class SearchOptions:
             until=self.until,
             district_keys=tuple(d.key for d in self.districts),
             sort=self.sort,
+            hidden_ids=copies.hidden if copies and not self.all_copies else frozenset(),
         )
+
+
+class Copies:
+    """The groups of copies of one story an index recorded (index.read_copies): which
+    articles a search leaves out, and the other copies of each article."""
+
+    def __init__(self, groups: list[list[list]]):
+        self.hidden = frozenset(entry[0] for group in groups for entry in group[1:])
+        self.others: dict[str, list[str]] = {}
+        for group in groups:
+            for entry in group:
+                self.others[entry[0]] = [other[1] for other in group if other is not entry]
 
 
 @dataclass
 class Hit:
     id: str
     path: str
+    url: str | None
     title: str
     date: str | None
     date_source: str | None
@@ -67,6 +82,7 @@ class Hit:
     snippet: str
     highlights: list[list[int]]  # [start, end) offsets into snippet
     title_highlights: list[list[int]]  # [start, end) offsets into title
+    copies: list[str] = field(default_factory=list)  # paths of the other copies of its story
     # with --explain: {"tier": the first ranking tier it is in or None, "score": {part: points}}
     explain: dict | None = None
 
@@ -83,13 +99,15 @@ class SearchResult:
 
 def search(reader, options: SearchOptions) -> SearchResult:
     """Run a search on an open index (index.open_index)."""
-    plan = options.plan()
+    copies = Copies(reader.copy_groups)
+    plan = options.plan(copies)
     if plan.query is None:
         raise QueryError("the query has no words to search for")
     ranked = reader.search(plan)
     hits = []
     for match in ranked.page:
         found = _hit(match.record, match.score, plan.query)
+        found.copies = copies.others.get(found.id, [])
         if options.explain:
             tier, parts = reader.explain(plan, match)
             found.explain = {"tier": tier, "score": parts}
@@ -236,6 +254,7 @@ def _hit(stored: dict, score: float, parsed: ParsedQuery) -> Hit:
     return Hit(
         id=stored["id"],
         path=stored["path"],
+        url=stored.get("url"),
         title=stored["title"],
         date=stored.get("date"),
         date_source=stored.get("date_source"),
@@ -340,11 +359,13 @@ def _word_end(text: str, position: int) -> int:
     return cut
 
 
-def article_record(stored: dict) -> dict:
+def article_record(stored: dict, copies: list[str]) -> dict:
     """The public record of an article, as `show --json` prints it."""
     return {
         "id": stored["id"],
         "path": stored["path"],
+        "url": stored.get("url"),
+        "copies": copies,
         "title": stored["title"],
         "date": stored.get("date"),
         "date_source": stored.get("date_source"),
@@ -355,7 +376,7 @@ def article_record(stored: dict) -> dict:
 
 def get_article(reader, article_id: str) -> dict | None:
     stored = reader.article(article_id)
-    return article_record(stored) if stored else None
+    return article_record(stored, Copies(reader.copy_groups).others.get(article_id, [])) if stored else None
 
 
 @dataclass
@@ -365,6 +386,8 @@ class Stats:
 
 
 def corpus_stats(reader, options: SearchOptions | None = None) -> Stats:
-    """Counts of the articles a query and filters select; without options, of the whole index."""
-    figures, undated = reader.stats(options.plan() if options else None)
-    return Stats(figures, undated if options and options.has_date_filter else None)
+    """Counts of the articles a query and filters select; without options, of the whole
+    index. A story counts once, unless options ask for all copies."""
+    options = options or SearchOptions(None)
+    figures, undated = reader.stats(options.plan(Copies(reader.copy_groups)))
+    return Stats(figures, undated if options.has_date_filter else None)

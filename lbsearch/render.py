@@ -127,11 +127,22 @@ def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Tex
     return rich_text
 
 
-def _meta_line(date: str | None, districts: list[str], article_id: str) -> Text:
+def _meta_line(date: str | None, districts: list[str], article_id: str, copies: int = 0) -> Text:
     from rich.text import Text
 
-    parts = [date or "no date", ", ".join(districts) if districts else "", article_id]
+    more = f"+{copies} {'copy' if copies == 1 else 'copies'}" if copies else ""
+    parts = [date or "no date", ", ".join(districts) if districts else "", article_id, more]
     return Text(printable(" · ".join(p for p in parts if p)), style="dim")
+
+
+def _address(url: str) -> Text:
+    """The article's address, a link a terminal that knows hyperlinks (OSC 8) can open;
+    plain text in a pipe, where Rich writes no codes at all."""
+    from rich.style import Style
+    from rich.text import Text
+
+    shown = printable(url)
+    return Text(shown, style=Style(dim=True, link=shown))
 
 
 def warning(out: Console, message: str) -> None:
@@ -149,7 +160,9 @@ def print_hits(out: Console, result: SearchResult) -> None:
         title = Text(f"{rank}. ", style="bold")
         title.append_text(_highlighted(hit.title, hit.title_highlights, "bold"))
         out.print(title)
-        out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id)))
+        out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id, len(hit.copies))))
+        if hit.url:
+            out.print(Text("   ").append_text(_address(hit.url)))
         out.print(Text("   ").append_text(_highlighted(hit.snippet, hit.highlights)))
         if hit.explain is not None:
             parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain["score"].items())
@@ -228,7 +241,11 @@ def print_article(out: Console, record: dict) -> None:
 
     out.print(Text(printable(record["title"]), style="bold"))
     out.print(_meta_line(record["date"], record["districts"], record["id"]))
+    if record["url"]:
+        out.print(_address(record["url"]))
     out.print(Text(printable(record["path"]), style="dim"))
+    for path in record["copies"]:
+        out.print(Text(f"copy: {printable(path)}", style="dim"))
     out.print()
     for paragraph in record["body"].split("\n"):
         out.print(Text(printable(paragraph)))

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import corpus, dates, engines
+from . import copies, corpus, dates, engines
 from .analysis import article_terms
-from .extract import SkipFile, article_id_for, extract, read_text
-from .index import (LOCK_FILE, META_FILE, IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed,
-                    _verify, _WriteLock, _write_meta, incompatibility, index_exists, read_meta, recorded_engine,
-                    sync_folder)
+from .extract import SkipFile, article_id_for, load_file
+from .index import (LOCK_FILE, META_FILE, IndexBusy, IndexDamaged, IndexProblem,
+                    IndexWriteFailed, _verify, _WriteLock, _write_meta, incompatibility, index_exists, read_copies,
+                    read_meta, recorded_engine, sync_folder, write_copies, write_json)
 from .places import district_key
 
 FINGERPRINTS_FILE = "fingerprints.json"
@@ -39,12 +39,14 @@ _KEPT_FILES = {LOCK_FILE, ".gitignore", ".gitkeep"}  # what clearing a folder le
 class PreparedArticle:
     """One article as every engine indexes it: its stored record, filters and term strings."""
 
-    key: str  # corpus-relative path: the article's key in the index
+    key: str  # unique in the index: the corpus-relative path, with "#" and the record's key for a record
+    source: str  # the corpus-relative path of the file it came from: what an update deletes by
     fingerprint: str  # "mtime_ns:size:sha1" of the file indexed
     record: dict  # what search, show and stats read back
     date_num: int  # dates.date_number; 0 = unknown
     district_keys: list[str]
     terms: dict[str, str]  # analysis.article_terms
+    copy_terms: list[str]  # copies.band_terms: what finds the article's copies
 
 
 @dataclass
@@ -53,8 +55,9 @@ class Outcome:
 
     key: str
     data_hash: str | None = None
-    warning: str | None = None
+    warnings: list[str] = field(default_factory=list)
     fingerprint: str | None = None
+    articles: list[copies.Member] = field(default_factory=list)  # what deciding copies needs of each
 
 
 @dataclass
@@ -65,6 +68,8 @@ class IndexReport:
     unchanged: int = 0
     skipped: int = 0
     refreshed: int = 0  # touched but unchanged files whose fingerprint was renewed
+    articles_read: int = 0  # articles in the files read (a file of records holds many)
+    copies: int = 0  # articles that are copies of another one's story, in the whole index
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened
     engine: str = ""
@@ -209,14 +214,7 @@ def _saved_fingerprints(index_dir: Path, engine) -> dict[str, str] | None:
 
 
 def _write_fingerprints(index_dir: Path, engine, fingerprints: dict[str, str]) -> None:
-    path = index_dir / FINGERPRINTS_FILE
-    tmp = path.with_suffix(".json.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump({"generation": engine.generation(index_dir), "fingerprints": fingerprints},
-                  handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_json(index_dir / FINGERPRINTS_FILE, {"generation": engine.generation(index_dir), "fingerprints": fingerprints})
 
 
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
@@ -267,6 +265,8 @@ class _Updater:
         if "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
         self.current = dict(self.known)  # key -> fingerprint once this run is committed
+        self.members: list[copies.Member] = []  # the articles read, for finding copies
+        previous_copies = None if report.rebuilt else read_copies(self.index_dir, self.engine)
         reader = FileReader(self.corpus_root, self.started_ns)
         # The old version of every changed file leaves first: an engine applies the
         # deletions of a commit before its additions.
@@ -275,7 +275,8 @@ class _Updater:
                 self.writer.delete(item.relative)
         for outcome in self.writer.add_files(changed, reader, max(jobs, 1), progress):
             self._count(outcome)
-        for key in sorted(set(self.known) - {f.relative for f in files}):
+        gone = sorted(set(self.known) - {f.relative for f in files})
+        for key in gone:
             self.writer.delete(key)
             self.current.pop(key, None)
             report.removed += 1
@@ -286,16 +287,68 @@ class _Updater:
                 _write_meta(self.index_dir, self.engine, self.corpus_root)
             if not self.fingerprints_saved or self.current != self.known:
                 _write_fingerprints(self.index_dir, self.engine, self.current)
+            if previous_copies is None:
+                self._record_copies(None, set())
+            else:
+                report.copies = sum(len(group) - 1 for group in previous_copies)
             return
         self.writer.commit()
         try:
             _write_meta(self.index_dir, self.engine, self.corpus_root)
             _write_fingerprints(self.index_dir, self.engine, self.current)
+            self._record_copies(previous_copies, {item.relative for item in changed} | set(gone))
         except OSError as err:
             raise IndexWriteFailed(
                 f"the index at {self.index_dir} was updated, but its checksums could not be "
                 f"recorded ({err.strerror or err}); the next `lbsearch index` records them"
             ) from None
+
+    def _record_copies(self, previous: list | None, touched: set[str]) -> None:
+        """Find the groups of copies of the committed index and record them (copies.json).
+
+        A rebuild groups the articles it read. An update keeps the groups of the
+        last commit whose files did not change, checks again the rest of a group
+        that lost a member, and looks for each article it read among the indexed
+        ones that share a band or an address with it. Without a record of the
+        last commit's groups, every article is grouped again.
+        """
+        reader = self.engine.open_reader(self.index_dir)
+        groups = copies.Groups()
+        entries: dict[str, list] = {}
+        fresh = self.members
+        if previous is None and not self.report.rebuilt:
+            # Only lbsearch's own: another program's writer may have added documents.
+            fresh = [copies.member_from_record(r) for r in reader.records() if "signature" in r]
+        elif previous is not None:
+            for group in previous:
+                kept = [e for e in group if e[2] not in touched]
+                if len(kept) == len(group):
+                    for e in kept:
+                        entries[e[0]] = e
+                        groups.join(kept[0][0], e[0])
+                elif len(kept) > 1:
+                    records = (reader.article(e[0]) for e in kept)
+                    copies.join_candidates([copies.member_from_record(r) for r in records if r], groups)
+            fresh_ids = {member.id for member in fresh}
+            for member in fresh:
+                for record in reader.copy_candidates(copies.band_terms(member.signature, member.url)):
+                    if record["id"] not in fresh_ids:
+                        other = copies.member_from_record(record)
+                        if copies.are_copies(member, other):
+                            entries[other.id] = copies.entry(other)
+                            groups.join(member.id, other.id)
+        copies.join_candidates(fresh, groups)
+        for member in fresh:
+            entries.setdefault(member.id, copies.entry(member))
+        found = [copies.kept_first([entries[i] if i in entries else self._entry(reader, i) for i in ids])
+                 for ids in groups.groups()]
+        found.sort(key=lambda group: group[0][1])
+        write_copies(self.index_dir, self.engine, found)
+        self.report.copies = sum(len(group) - 1 for group in found)
+
+    @staticmethod
+    def _entry(reader, article_id: str) -> list:
+        return copies.entry(copies.member_from_record(reader.article(article_id)))
 
     def _has_changed(self, item: corpus.CorpusFile) -> bool:
         """False for a file whose size and modification time are those indexed."""
@@ -311,8 +364,8 @@ class _Updater:
         """Count what happened to one changed file."""
         report = self.report
         old = self.known.get(outcome.key)
-        if outcome.warning:
-            self.on_warning(outcome.warning)
+        for warning in outcome.warnings:
+            self.on_warning(warning)
         if outcome.data_hash is None:
             report.skipped += 1
             self.current.pop(outcome.key, None)
@@ -320,6 +373,8 @@ class _Updater:
                 report.removed += 1
             return
         self.current[outcome.key] = outcome.fingerprint
+        self.members += outcome.articles
+        report.articles_read += len(outcome.articles)
         if old is None:
             report.added += 1
         elif old.rsplit(":", 1)[1] == outcome.data_hash:
@@ -331,42 +386,61 @@ class _Updater:
 
 @dataclass(frozen=True)
 class FileReader:
-    """Reads one corpus file into a PreparedArticle; picklable, so workers use it too."""
+    """Reads one corpus file into PreparedArticles; picklable, so workers use it too."""
 
     corpus_root: Path
     started_ns: int
 
-    def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, PreparedArticle | None]:
-        key = item.relative
+    def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, list[PreparedArticle]]:
+        source = item.relative
         try:
             stat = os.stat(item.path)  # again: it may have changed since it was listed
-            text = read_text(Path(item.path))
-            article = extract(text, article_id_for(key), str(self.corpus_root / key))
+            loaded = load_file(Path(item.path), source, str(self.corpus_root / source))
         except SkipFile as skip:
-            return Outcome(key, warning=f"{item.path}: {skip}: skipped"), None
+            return Outcome(source, warnings=[f"{item.path}: {skip}: skipped"]), []
         except OSError as err:  # gone since it was listed
-            return Outcome(key, warning=f"{item.path}: cannot read: {err.strerror}"), None
-        data_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()
+            return Outcome(source, warnings=[f"{item.path}: cannot read: {err.strerror}"]), []
+        warnings = [f"{item.path}: {problem}: skipped" for problem in loaded.problems]
+        if not loaded.articles:
+            return Outcome(source, warnings=warnings), []
+        data_hash = hashlib.sha1(loaded.text.encode("utf-8")).hexdigest()
         mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else "racy"
         fingerprint = f"{mtime}:{stat.st_size}:{data_hash}"
-        record = {
-            "id": article.id,
-            "path": article.path,
-            "title": article.title,
-            "body": article.body,
-            "date": article.date.isoformat() if article.date else None,
-            "date_source": article.date_source,
-            "districts": list(article.districts),
-        }
-        prepared = PreparedArticle(
-            key=key,
-            fingerprint=fingerprint,
-            record=record,
-            date_num=dates.date_number(article.date),
-            district_keys=[district_key(n) for n in article.districts],
-            terms=article_terms(article.title, article.body, article.lead),
-        )
-        return Outcome(key, data_hash, fingerprint=fingerprint), prepared
+        outcome = Outcome(source, data_hash, warnings, fingerprint)
+        file_id = article_id_for(source)
+        prepared = []
+        for article in loaded.articles:
+            key = source + article.id[len(file_id):]  # a record's id is the file's, "#" and its own
+            terms = article_terms(article.title, article.body, article.lead)
+            member = copies.Member(
+                id=article.id, path=article.path, source=source, url=article.url,
+                length=len(article.title) + len(article.body), date_num=dates.date_number(article.date),
+                signature=copies.signature(f"{terms['title']} {terms['body']}"),
+            )
+            record = {
+                "id": article.id,
+                "path": article.path,
+                "url": article.url,
+                "title": article.title,
+                "body": article.body,
+                "date": article.date.isoformat() if article.date else None,
+                "date_source": article.date_source,
+                "districts": list(article.districts),
+                "source": source,
+                "signature": member.signature,
+            }
+            prepared.append(PreparedArticle(
+                key=key,
+                source=source,
+                fingerprint=fingerprint,
+                record=record,
+                date_num=member.date_num,
+                district_keys=[district_key(n) for n in article.districts],
+                terms=terms,
+                copy_terms=copies.band_terms(member.signature, member.url),
+            ))
+            outcome.articles.append(member)
+        return outcome, prepared
 
 
 # --- worker processes, for engines that read files in parallel -------------------------
@@ -407,7 +481,7 @@ def _worker_start(parent_pid: int) -> None:
 
 
 def read_in_processes(items: list[corpus.CorpusFile], reader: FileReader, jobs: int,
-                      progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+                      progress: Callable[[int], None]) -> Iterable[tuple[Outcome, list[PreparedArticle]]]:
     """Read and prepare items in jobs worker processes, yielding results in file order."""
     batch = 64
     chunks = [items[i:i + batch] for i in range(0, len(items), batch)]
@@ -420,13 +494,13 @@ def read_in_processes(items: list[corpus.CorpusFile], reader: FileReader, jobs: 
             progress(done)
 
 
-def _read_chunk(args) -> list[tuple[Outcome, PreparedArticle | None]]:
+def _read_chunk(args) -> list[tuple[Outcome, list[PreparedArticle]]]:
     reader, chunk = args
     return [reader(item) for item in chunk]
 
 
 def read_in_order(items: list[corpus.CorpusFile], reader: FileReader,
-                  progress: Callable[[int], None]) -> Iterable[tuple[Outcome, PreparedArticle | None]]:
+                  progress: Callable[[int], None]) -> Iterable[tuple[Outcome, list[PreparedArticle]]]:
     for done, item in enumerate(items, 1):
         yield reader(item)
         progress(done)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from lbsearch.extract import SkipFile, decode, extract, load
+from lbsearch.extract import SkipFile, decode, extract, load_file
 from lbsearch.text import fold_text
 
 from .conftest import SEED_FILES, SEEDS, seed_text, to_cp1258
 
 
 def article(stem: str):
-    return load(SEEDS / f"{stem}.txt", Path(f"{stem}.txt"), f"seeds/{stem}.txt")
+    return load_file(SEEDS / f"{stem}.txt", f"{stem}.txt", f"seeds/{stem}.txt").articles[0]
 
 
 EXPECTED = {

@@ -26,7 +26,7 @@ def snapshot(index_dir, ordered=True):
     ix = open_index(index_dir)
     hits = {
         probe: [(h.id, h.title, h.date, tuple(h.districts), h.snippet) for h in
-                search(ix, SearchOptions(probe, limit=50)).hits]
+                search(ix, SearchOptions(probe, limit=50, all_copies=True)).hits]
         for probe in PROBES
     }
     return hits if ordered else {probe: sorted(found) for probe, found in hits.items()}

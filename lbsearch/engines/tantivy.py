@@ -45,8 +45,10 @@ def versions() -> dict:
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("key", tokenizer_name="raw", index_option="basic")
-    # key and fingerprint in one column, read in one call for the no-change check.
+    builder.add_text_field("source", tokenizer_name="raw", index_option="basic")
+    # source file and fingerprint in one column, read in one call for the no-change check.
     builder.add_text_field("keyprint", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("copies", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field("record", stored=True)  # JSON of the stored article
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
@@ -145,8 +147,8 @@ class Writer:
             with _writing():
                 if self.replace:
                     writer.delete_all_documents()
-                for key in self.pending_deletes:
-                    writer.delete_documents_by_term("key", key)
+                for source in self.pending_deletes:
+                    writer.delete_documents_by_term("source", source)
             self.writer = writer
         return self.writer
 
@@ -159,11 +161,12 @@ class Writer:
                                order_by_field="keyprint", order=tantivy.Order.Asc).hits
         return dict(keyprint.split("\t", 1) for keyprint, _ in hits)
 
-    def delete(self, key: str) -> None:
+    def delete(self, source: str) -> None:
+        """Delete every article of one corpus file."""
         if self.writer is None:
-            self.pending_deletes.append(key)
+            self.pending_deletes.append(source)
         else:
-            self.writer.delete_documents_by_term("key", key)
+            self.writer.delete_documents_by_term("source", source)
 
     def add_files(self, items, reader, jobs: int, progress):
         from ..updater import read_in_order, read_in_processes
@@ -173,8 +176,8 @@ class Writer:
         else:
             results = read_in_order(items, reader, progress)
         outcomes = []
-        for outcome, prepared in results:  # the pool is forked by the first result
-            if prepared is not None:
+        for outcome, articles in results:  # the pool is forked by the first result
+            for prepared in articles:
                 writer = self._writer()
                 with _writing():
                     writer.add_document(_document(prepared))
@@ -222,7 +225,10 @@ class Writer:
 def _document(prepared) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("key", prepared.key)
-    doc.add_text("keyprint", f"{prepared.key}\t{prepared.fingerprint}")
+    doc.add_text("source", prepared.source)
+    doc.add_text("keyprint", f"{prepared.source}\t{prepared.fingerprint}")
+    for term in prepared.copy_terms:
+        doc.add_text("copies", term)
     doc.add_text("id", prepared.record["id"])
     doc.add_bytes("record", json.dumps({**prepared.record, "key": prepared.key}, ensure_ascii=False).encode("utf-8"))
     for name, text in prepared.terms.items():
@@ -294,12 +300,16 @@ def _date_is(low: int, high: int | None) -> tantivy.Query:
 
 
 class Reader:
+    copy_groups: list = []  # index.open_index sets the groups of copies of this commit
+
     def __init__(self, ix: tantivy.Index, searcher):
         self.ix = ix
         self.searcher = searcher
 
     def _filtered(self, plan: SearchPlan, scored: tantivy.Query, *, dated: bool = True) -> tantivy.Query:
         clauses = [(_MUST, scored)]
+        if plan.hidden_ids:
+            clauses.append((_MUST_NOT, tantivy.Query.term_set_query(SCHEMA, "id", list(plan.hidden_ids))))
         if plan.district_keys:
             clauses.append((_MUST, _filter(_any([_term("districts", k) for k in plan.district_keys]))))
         if dated and plan.date_range:
@@ -382,7 +392,7 @@ class Reader:
         part of the query adds to its score."""
         parts: dict[str, list[tantivy.Query]] = {"match": [_matching(plan.query)]}
         parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
-        this = _filter(_term("key", match.record["key"]))
+        this = _filter(_term("id", match.record["id"]))
         scores = {}
         for name, queries in parts.items():
             hits = self.searcher.search(_all([_any(queries), this]), limit=1, count=False).hits
@@ -417,6 +427,18 @@ class Reader:
 
     def doc_frequency(self, field: str, term: str) -> int:
         return self._count(_term(field, term))
+
+    def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
+        """The records of the articles that have any of these copies terms."""
+        hits = self.searcher.search(_any([_term("copies", t) for t in terms]), limit=limit, count=False).hits
+        return [self._record(address) for _, address in hits]
+
+    def records(self):
+        """Every article's record."""
+        total = self.searcher.num_docs
+        if total:
+            for _, address in self.searcher.search(tantivy.Query.all_query(), limit=total, count=False).hits:
+                yield self._record(address)
 
     def terms_with_prefix(self, field: str, prefix: str) -> list[tuple[str, int]]:
         # Counted over live documents: a term only deleted articles held is no word.

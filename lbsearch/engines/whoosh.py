@@ -110,8 +110,10 @@ def commit_files(index_dir: Path) -> list[Path]:
 def make_schema() -> Schema:
     terms = SpaceSeparatedTokenizer()  # analysis.article_terms did the analysis
     return Schema(
-        key=ID(unique=True, stored=True, sortable=True),  # corpus-relative path
+        key=ID(unique=True, stored=True, sortable=True),  # updater.PreparedArticle.key
+        source=ID(sortable=True),  # the corpus file: what an update deletes by
         fingerprint=ID(sortable=True),
+        copies=KEYWORD(scorable=False),  # copies.band_terms
         id=ID(stored=True),
         record=STORED,
         lengths=STORED,  # exact token count of each scored field: see _SegmentWriter.add_reader
@@ -228,7 +230,9 @@ _SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact", "title_exact")
 def _fields(prepared) -> dict:
     return {
         "key": prepared.key,
+        "source": prepared.source,
         "fingerprint": prepared.fingerprint,
+        "copies": " ".join(prepared.copy_terms),
         "id": prepared.record["id"],
         "record": prepared.record,
         "lengths": {name: len(prepared.terms[name].split()) for name in _SCORED_FIELDS},
@@ -266,16 +270,17 @@ class Writer:
         self.deleted = False
 
     def fingerprints(self) -> dict[str, str]:
-        """key -> fingerprint of every live document, read from columns (no stored fields)."""
+        """source -> fingerprint of every live document, read from columns (no stored fields)."""
         with self.ix.reader() as reader:
-            keys = reader.column_reader("key", translate=False)
+            keys = reader.column_reader("source", translate=False)
             prints = reader.column_reader("fingerprint", translate=False)
             if not reader.has_deletions():  # reading the columns in order is twice as fast
                 return {_text(key): _text(value) for key, value in zip(keys, prints)}
             return {_text(keys[n]): _text(prints[n]) for n in reader.all_doc_ids()}
 
-    def delete(self, key: str) -> None:
-        self.writer.delete_by_term("key", key)
+    def delete(self, source: str) -> None:
+        """Delete every article of one corpus file."""
+        self.writer.delete_by_term("source", source)
         self.deleted = True
 
     def add_files(self, items, reader, jobs: int, progress):
@@ -283,8 +288,8 @@ class Writer:
 
         if jobs <= 1:
             outcomes = []
-            for outcome, prepared in read_in_order(items, reader, progress):
-                if prepared is not None:
+            for outcome, articles in read_in_order(items, reader, progress):
+                for prepared in articles:
                     self.writer.add_document(**_fields(prepared))
                 outcomes.append(outcome)
             return outcomes
@@ -339,8 +344,8 @@ def _segment_worker(index_dir: Path, reader, items):
 
     writer = _SegmentWriter(_open(index_dir))
     outcomes = []
-    for outcome, prepared in read_in_order(items, reader, lambda done: None):
-        if prepared is not None:
+    for outcome, articles in read_in_order(items, reader, lambda done: None):
+        for prepared in articles:
             writer.add_document(**_fields(prepared))
         outcomes.append(outcome)
     if not any(outcome.data_hash for outcome in outcomes):
@@ -401,7 +406,16 @@ def _filters(plan: SearchPlan) -> tuple[wq.Query | None, wq.Query | None]:
     return districts, dated
 
 
+def _hidden(searcher, plan: SearchPlan) -> set[int]:
+    """The documents of the copies the plan leaves out."""
+    if not plan.hidden_ids:
+        return set()
+    return _docs(searcher, wq.Or([wq.Term("id", i) for i in plan.hidden_ids]))
+
+
 class Reader:
+    copy_groups: list = []  # index.open_index sets the groups of copies of this commit
+
     def __init__(self, ix):
         self.ix = ix
 
@@ -422,6 +436,7 @@ class Reader:
             district_filter, date_filter = _filters(plan)
             districts = _docs(searcher, district_filter)
             dated = _docs(searcher, date_filter)
+            hidden = _hidden(searcher, plan)
             # NumericRange(0, 0) reads 0 as "open" and matches everything: a Term finds the undated.
             undated = _docs(searcher, wq.Term("date_num", 0)) if dated is not None else set()
             context = searcher.context()
@@ -431,7 +446,9 @@ class Reader:
                 matcher = query.matcher(leaf, context)
                 while matcher.is_active():
                     docnum = offset + matcher.id()
-                    if districts is None or docnum in districts:
+                    if docnum in hidden:
+                        pass  # a copy of a story another article stands for
+                    elif districts is None or docnum in districts:
                         if dated is None or docnum in dated:
                             # Rounded: equal articles in different segments can score a few
                             # units in the last place apart, and must still tie.
@@ -509,6 +526,7 @@ class Reader:
             selected = set(reader.all_doc_ids())
             undated = 0
             if plan is not None:
+                selected -= _hidden(searcher, plan)
                 if plan.query:
                     selected &= _docs(searcher, _matching(plan.query))
                 district_filter, date_filter = _filters(plan)
@@ -533,6 +551,18 @@ class Reader:
     def doc_frequency(self, field: str, term: str) -> int:
         with self.ix.reader() as reader:
             return reader.doc_frequency(field, term)
+
+    def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
+        """The records of the articles that have any of these copies terms."""
+        with self.ix.searcher() as searcher:
+            query = wq.Or([wq.Term("copies", t) for t in terms])
+            return [searcher.stored_fields(n)["record"] for n in list(query.docs(searcher))[:limit]]
+
+    def records(self):
+        """Every article's record."""
+        with self.ix.reader() as reader:
+            for fields in reader.all_stored_fields():
+                yield fields["record"]
 
     def terms_with_prefix(self, field: str, prefix: str) -> list[tuple[str, int]]:
         with self.ix.reader() as reader:
