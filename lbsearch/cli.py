@@ -135,7 +135,7 @@ def _report_line(report, corpus: Path, index_dir: Path) -> str:
         f"{getattr(report, name)} {name}"
         for name in ("added", "updated", "removed", "unchanged", "skipped")
     )
-    read = f"; {report.articles_read} articles read" if report.articles_read else ""
+    read = f"; {report.articles_read} article{'' if report.articles_read == 1 else 's'} read" if report.articles_read else ""
     found = f"; {report.copies} copies of other articles' stories" if report.copies else ""
     rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
     return f"indexed {corpus} into {index_dir} ({report.engine}): {counts} files{read}{found}{rebuilt}"

@@ -32,16 +32,22 @@ _EMPTY = 0xFFFF  # a slot no shingle fell into (texts under about 64 shingles)
 # signatures are never compared.
 HASH_CHECK = hash((1, 2, 3, 4)) & 0xFFFF
 
+# Every syllable's number (its CRC-32), computed once per process and looked up with
+# map(), as analysis.py does for its tables.
 _SYLLABLE_IDS: dict[str, int] = {}
 
 
-def _syllable_id(word: str) -> int:
-    found = _SYLLABLE_IDS.get(word)
-    if found is None:
-        found = crc32(word.encode("utf-8"))
-        if len(_SYLLABLE_IDS) < 1_000_000:
-            _SYLLABLE_IDS[word] = found
-    return found
+def _syllable_ids(words: list[str]) -> list[int]:
+    try:
+        return list(map(_SYLLABLE_IDS.__getitem__, words))
+    except KeyError:
+        pass
+    if len(_SYLLABLE_IDS) > 1_000_000:  # a stream of junk words cannot grow the table further
+        _SYLLABLE_IDS.clear()
+    for word in words:
+        if word not in _SYLLABLE_IDS:
+            _SYLLABLE_IDS[word] = crc32(word.encode("utf-8"))
+    return list(map(_SYLLABLE_IDS.__getitem__, words))
 
 
 def signature(folded: str) -> str:
@@ -49,11 +55,11 @@ def signature(folded: str) -> str:
 
     One permutation, 64 slots: each shingle's hash picks a slot by its low bits,
     and a slot keeps the smallest hash it got; 16 bits of each are kept. Every
-    step but the per-syllable lookup runs at C speed (about 60 µs an article).
+    step runs at C speed once the syllables are known.
     """
-    ids = [_syllable_id(w) for w in folded.split()]
+    ids = _syllable_ids(folded.split())
     shingles = zip(*(ids[k:] for k in range(SHINGLE))) if len(ids) >= SHINGLE else iter([tuple(ids)])
-    hashes = sorted(set(map(hash, shingles)), reverse=True)
+    hashes = sorted(map(hash, shingles), reverse=True)
     # Built from the largest down, the dict keeps each slot's smallest hash.
     smallest = dict(zip(map(int.__and__, hashes, repeat(SLOTS - 1)), hashes))
     slots = array("H", [(smallest[s] >> 6) & 0xFFFF if s in smallest else _EMPTY for s in range(SLOTS)])

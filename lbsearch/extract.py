@@ -15,6 +15,7 @@ article match.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -237,53 +238,58 @@ def article_id_for(relative: str | Path) -> str:
 class Loaded:
     """What one corpus file holds."""
 
-    text: str  # the decoded file: its hash tells an edited file from a touched one
+    data_hash: str  # SHA-1 of the file's bytes: tells an edited file from a touched one
     articles: list[Article]
     problems: list[str]  # one line each, about the parts left out ("line 7: not valid JSON")
 
 
-def load_file(path: Path, relative: str, shown_path: str) -> Loaded:
-    """Read one corpus file into its articles; SkipFile when it holds none."""
+def load_file(path: Path, relative: str, shown_path: str, appended_after: int = 0,
+              lines_before: int = 0) -> Loaded:
+    """Read one corpus file into its articles; SkipFile when it holds none.
+
+    For a JSON Lines file that grew, appended_after is the size it had, ending
+    with lines_before whole lines: only the records after it are read."""
     suffix = relative[relative.rfind("."):].lower()
     file_id = article_id_for(relative)
     if suffix in RECORD_SUFFIXES:
-        return _load_records(path, suffix, file_id, shown_path)
+        data = read_bytes(path, MAX_RECORDS_FILE_BYTES)
+        articles, problems = _records(data[appended_after:], suffix, lines_before, file_id, shown_path)
+        return Loaded(hashlib.sha1(data).hexdigest(), articles, problems)
+    data = read_bytes(path)
     if suffix in PAGE_SUFFIXES:
         from . import pages
 
-        data = read_bytes(path)
-        text = decode(data, pages.declared_charset(data))
         try:
-            page = pages.read_page(text)
+            page = pages.read_page(decode(data, pages.declared_charset(data)))
         except ValueError as err:
             raise SkipFile(str(err)) from None
         article = extract(clean("\n".join([page.title, *page.lines])), file_id, shown_path)
         article.url = page.url
         if page.date:
             article.date, article.date_source = page.date, "metadata"
-        return Loaded(text, [article], [])
-    text = read_text(path)
-    return Loaded(text, [extract(text, file_id, shown_path)], [])
+    else:
+        article = extract(decode(data), file_id, shown_path)
+    return Loaded(hashlib.sha1(data).hexdigest(), [article], [])
 
 
-def _load_records(path: Path, suffix: str, file_id: str, shown_path: str) -> Loaded:
+def _records(data: bytes, suffix: str, lines_before: int, file_id: str,
+             shown_path: str) -> tuple[list[Article], list[str]]:
     from .records import read_records
 
-    text = decode(read_bytes(path, MAX_RECORDS_FILE_BYTES))
-    records, problems = read_records(text, suffix)
-    lines = [f"line {p.line}: {p.reason}" for p in problems]
+    records, problems = read_records(decode(data), suffix, lines_before) if data.strip() or not lines_before else ([], [])
+    skipped = [(p.line, p.reason) for p in problems]
     articles = []
     for record in records:
         try:
             article = extract(clean(f"{record.title}\n{record.body}"), f"{file_id}#{record.key}", shown_path)
         except SkipFile as skip:
-            lines.append(f"line {record.line}: {skip}")
+            skipped.append((record.line, str(skip)))
             continue
         article.url = record.url
         published = dates.published_date(record.date) if record.date else None
         if published:
             article.date, article.date_source = published, "record"
         articles.append(article)
-    if not articles and not lines:
+    if not articles and not skipped and not lines_before:
         raise SkipFile("no records")
-    return Loaded(text, articles, sorted(lines, key=lambda line: int(line.split()[1].rstrip(":"))))
+    return articles, [f"line {line}: {reason}" for line, reason in sorted(skipped)]

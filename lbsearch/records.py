@@ -64,21 +64,22 @@ class _Refused(Exception):
     """A record that is no article; the message says why."""
 
 
-def read_records(text: str, suffix: str) -> tuple[list[Record], list[RecordProblem]]:
-    """Records of a .jsonl or .json file's decoded text. suffix is ".jsonl" or ".json"."""
+def read_records(text: str, suffix: str, lines_before: int = 0) -> tuple[list[Record], list[RecordProblem]]:
+    """Records of a .jsonl or .json file's decoded text. suffix is ".jsonl" or ".json".
+    lines_before: the lines of the file before text (the part of a grown file already read)."""
     start = 1 if text.startswith("\ufeff") else 0
     if suffix == ".json":
         return _collect(_json_items(text, start))
-    if text.startswith("[", _JSON_SPACE_RE.match(text, start).end()):
+    if not lines_before and text.startswith("[", _JSON_SPACE_RE.match(text, start).end()):
         items = list(_json_items(text, start))
         if not any(isinstance(value, RecordProblem) for _, _, value in items):
             return _collect(items)
-    return _collect(_line_items(text, start))
+    return _collect(_line_items(text, start, lines_before))
 
 
-def _line_items(text: str, start: int) -> Iterator[Item]:
+def _line_items(text: str, start: int, number: int = 0) -> Iterator[Item]:
     """One item per non-blank line, sliced one at a time: a long line is never copied twice."""
-    number, size = 0, len(text)
+    size = len(text)
     while start < size:
         end = text.find("\n", start)
         if end < 0:

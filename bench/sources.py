@@ -1,0 +1,122 @@
+"""What the other sources and the copies cost: one table.
+
+    python -m bench.sources --docs 100000 --work /tmp/bsrc [--engine tantivy]
+
+- full build of N generated text articles (bench/generate.py), with copies found
+  as lbsearch does, and the same build with copies left out (signatures, copies
+  terms and the grouping step replaced by nothing, in this process and its
+  workers): the share copies add;
+- full build of N saved pages in the seeds' sites' shapes (bench/htmlpages.py):
+  the build rate on HTML against the rate on text;
+- a JSON Lines file of 20,000 records that grows by 100 records: the re-index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lbsearch.extract import decode
+
+from .generate import generate
+from .htmlpages import pages
+
+
+def build_seconds(corpus: Path, index_dir: Path, engine: str, copies: bool = True) -> float:
+    shutil.rmtree(index_dir, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bench.sources", "--build-only", str(corpus), str(index_dir),
+                    "--engine", engine] + ([] if copies else ["--without-copies"]), check=True)
+    return time.perf_counter() - started
+
+
+def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool) -> None:
+    """One full build in this process, as `lbsearch index` runs it."""
+    from lbsearch import copies as copies_module
+    from lbsearch import updater
+    from lbsearch.index import update_index
+
+    if not copies:
+        copies_module.signature = lambda folded: ""
+        copies_module.band_terms = lambda signature, url: []
+        updater._Updater._record_copies = lambda self, previous, touched: None
+    update_index(corpus, index_dir, engine=engine)
+
+
+def records_corpus(texts: list[Path], out: Path, count: int) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "scrape.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(count):
+            title, _, body = decode(texts[number % len(texts)].read_bytes()).partition("\n")
+            record = {"id": number, "title": f"{title} ({number})", "body": body,
+                      "url": f"https://laodong.vn/cong-doan/bai-{number}.ldo"}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bench-sources"))
+    parser.add_argument("--engine", default="tantivy")
+    parser.add_argument("--build-only", nargs=2, type=Path, metavar=("CORPUS", "INDEX"))
+    parser.add_argument("--without-copies", action="store_true")
+    args = parser.parse_args()
+    if args.build_only:
+        build_only(*args.build_only, args.engine, not args.without_copies)
+        return
+
+    work, docs = args.work, args.docs
+    text_corpus, html_corpus = work / f"text-{docs}", work / f"html-{docs}"
+    if len(list(text_corpus.glob("*.txt"))) != docs:
+        shutil.rmtree(text_corpus, ignore_errors=True)
+        generate(text_corpus, docs)
+    if len(list(html_corpus.glob("*.html"))) != docs:
+        shutil.rmtree(html_corpus, ignore_errors=True)
+        html_corpus.mkdir(parents=True)
+        for number, (_, html, _) in enumerate(pages(docs)):
+            (html_corpus / f"page_{number:06d}.html").write_text(html, "utf-8")
+
+    with_copies = build_seconds(text_corpus, work / "index-text", args.engine)
+    without = build_seconds(text_corpus, work / "index-text-plain", args.engine, copies=False)
+    html = build_seconds(html_corpus, work / "index-html", args.engine)
+    groups = json.loads((work / "index-html" / "copies.json").read_text("utf-8"))["groups"]
+
+    records_dir = work / "records"
+    shutil.rmtree(records_dir, ignore_errors=True)
+    scrape = records_corpus(sorted(text_corpus.glob("*.txt"))[:2000], records_dir, 20_000)
+    first = build_seconds(records_dir, work / "index-records", args.engine)
+    with scrape.open("a", encoding="utf-8") as handle:
+        for number in range(20_000, 20_100):
+            handle.write(json.dumps({"id": number, "title": f"Bài mới {number}", "body": "Công đoàn phường."},
+                                    ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lbsearch", "index", str(records_dir), "--index",
+                    str(work / "index-records")], check=True, capture_output=True)
+    grown = time.perf_counter() - started
+
+    rows = {
+        "engine": args.engine,
+        "text build, copies found": f"{with_copies:.1f} s, {docs / with_copies:.0f} articles/s",
+        "text build, copies left out": f"{without:.1f} s, {docs / without:.0f} articles/s",
+        "copies add": f"{100 * (with_copies - without) / without:+.1f}%",
+        "HTML build (pages in the sites' shapes)": f"{html:.1f} s, {docs / html:.0f} articles/s",
+        "HTML rate / text rate": f"{with_copies / html:.2f}",
+        "copy groups among the generated pages": f"{len(groups)}",
+        "JSON Lines, 20,000 records: build": f"{first:.1f} s",
+        "the same file grown by 100 records: re-index": f"{grown:.1f} s",
+    }
+    width = max(map(len, rows))
+    print(f"{docs:,} articles")
+    for name, value in rows.items():
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
