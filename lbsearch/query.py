@@ -7,7 +7,7 @@ marks highlights, explains scores and suggests a query when nothing matched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -45,7 +45,7 @@ class SearchOptions:
     def has_date_filter(self) -> bool:
         return bool(self.since or self.until)
 
-    def plan(self, copies: Copies | None = None) -> SearchPlan:
+    def plan(self) -> SearchPlan:
         return SearchPlan(
             query=None if self.query is None else parse_query(self.query),
             limit=self.limit,
@@ -53,20 +53,27 @@ class SearchOptions:
             until=self.until,
             district_keys=tuple(d.key for d in self.districts),
             sort=self.sort,
-            hidden_ids=copies.hidden if copies and not self.all_copies else frozenset(),
         )
 
 
 class Copies:
-    """The groups of copies of one story an index recorded (index.read_copies): which
-    articles a search leaves out, and the other copies of each article."""
+    """The groups of copies of one story an index recorded (index.read_copies): the
+    other copies of each article, and which copies a search leaves out."""
 
     def __init__(self, groups: list[list[list]]):
-        self.hidden = frozenset(entry[0] for group in groups for entry in group[1:])
+        self.copies_of = {group[0][0]: [entry[0] for entry in group[1:]] for group in groups}
         self.others: dict[str, list[str]] = {}
         for group in groups:
             for entry in group:
                 self.others[entry[0]] = [other[1] for other in group if other is not entry]
+
+    def hiding(self, reader, plan: SearchPlan) -> SearchPlan:
+        """The plan, leaving out the copies whose kept copy it finds too. A copy whose
+        kept copy does not match (a word only the copy has) stays: a story is never lost."""
+        if not self.copies_of:
+            return plan
+        found = reader.matching_ids(plan, list(self.copies_of))
+        return replace(plan, hidden_ids=frozenset(c for kept in found for c in self.copies_of[kept]))
 
 
 @dataclass
@@ -100,9 +107,11 @@ class SearchResult:
 def search(reader, options: SearchOptions) -> SearchResult:
     """Run a search on an open index (index.open_index)."""
     copies = Copies(reader.copy_groups)
-    plan = options.plan(copies)
+    plan = options.plan()
     if plan.query is None:
         raise QueryError("the query has no words to search for")
+    if not options.all_copies:
+        plan = copies.hiding(reader, plan)
     ranked = reader.search(plan)
     hits = []
     for match in ranked.page:
@@ -389,5 +398,8 @@ def corpus_stats(reader, options: SearchOptions | None = None) -> Stats:
     """Counts of the articles a query and filters select; without options, of the whole
     index. A story counts once, unless options ask for all copies."""
     options = options or SearchOptions(None)
-    figures, undated = reader.stats(options.plan(Copies(reader.copy_groups)))
+    plan = options.plan()
+    if not options.all_copies:
+        plan = Copies(reader.copy_groups).hiding(reader, plan)
+    figures, undated = reader.stats(plan)
     return Stats(figures, undated if options.has_date_filter else None)

@@ -372,7 +372,9 @@ class _Updater:
                     before = handle.read(int(old_size))
             except OSError:
                 continue
-            if before.endswith(b"\n") and hashlib.sha1(before).hexdigest() == old_hash:
+            # A file that holds one JSON list is read whole: lines of it are no records.
+            listed = before.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+            if before.endswith(b"\n") and not listed and hashlib.sha1(before).hexdigest() == old_hash:
                 grown[item.relative] = (len(before), before.count(b"\n"))
         return grown
 

@@ -428,6 +428,13 @@ class Reader:
     def doc_frequency(self, field: str, term: str) -> int:
         return self._count(_term(field, term))
 
+    def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
+        """Those of ids whose articles the plan's query and filters select."""
+        matching = _filter(_matching(plan.query)) if plan.query else tantivy.Query.all_query()
+        query = self._filtered(plan, _all([matching, _filter(tantivy.Query.term_set_query(SCHEMA, "id", ids))]))
+        hits = self.searcher.search(query, limit=len(ids), count=False).hits
+        return {self._record(address)["id"] for _, address in hits}
+
     def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
         """The records of the articles that have any of these copies terms."""
         hits = self.searcher.search(_any([_term("copies", t) for t in terms]), limit=limit, count=False).hits

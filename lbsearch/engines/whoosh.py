@@ -552,6 +552,17 @@ class Reader:
         with self.ix.reader() as reader:
             return reader.doc_frequency(field, term)
 
+    def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
+        """Those of ids whose articles the plan's query and filters select."""
+        with self.ix.searcher() as searcher:
+            selected = _docs(searcher, wq.Or([wq.Term("id", i) for i in ids]))
+            if plan.query:
+                selected &= _docs(searcher, _matching(plan.query))
+            for query in _filters(plan):
+                if query is not None:
+                    selected &= _docs(searcher, query)
+            return {searcher.stored_fields(n)["id"] for n in selected}
+
     def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
         """The records of the articles that have any of these copies terms."""
         with self.ix.searcher() as searcher:
