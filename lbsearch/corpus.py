@@ -14,8 +14,6 @@ from typing import Callable
 
 from .extract import SUFFIXES
 
-_SUFFIX_TUPLE = SUFFIXES
-
 
 @dataclass(frozen=True)
 class CorpusFile:
@@ -60,7 +58,7 @@ def list_files(root: Path, on_warning: Callable[[str], None]) -> list[CorpusFile
                     on_warning(f"{entry.path}: symbolic link leads outside the corpus: not followed")
                 continue
             name = entry.name.lower()
-            if not name.endswith(_SUFFIX_TUPLE) or name in SUFFIXES:  # ".txt" alone has no suffix
+            if not name.endswith(SUFFIXES) or name in SUFFIXES:  # ".txt" alone has no suffix
                 continue
             if is_link:
                 if not os.path.exists(entry.path):
