@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         status = command.main(args=argv, prog_name="lbsearch", standalone_mode=False)
     except typer.Exit as done:  # --help and friends
         status = done.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C outside the indexer's own handling
         _error("interrupted")
         status = 130
     except TyperException as err:  # usage errors: unknown option, bad value, missing argument

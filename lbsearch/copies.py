@@ -19,7 +19,10 @@ import hashlib
 from array import array
 from dataclasses import dataclass
 from itertools import repeat
+from datetime import date
 from zlib import crc32
+
+from . import dates
 
 SLOTS = 64
 BANDS = 8
@@ -111,7 +114,7 @@ def member_from_record(record: dict) -> Member:
     return Member(
         id=record["id"], path=record["path"], source=record["source"], url=record.get("url"),
         length=len(record["title"]) + len(record["body"]),
-        date_num=int(published.replace("-", "")) if published else 0,
+        date_num=dates.date_number(date.fromisoformat(published) if published else None),
         signature=record["signature"],
     )
 

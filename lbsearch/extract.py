@@ -67,6 +67,7 @@ class Article:
     date_source: str | None = None
     districts: list[str] = field(default_factory=list)
     url: str | None = None  # the page's address, where the file says it
+    line: int | None = None  # a record's line in its file
 
     @property
     def lead(self) -> str:
@@ -243,17 +244,18 @@ class Loaded:
     problems: list[str]  # one line each, about the parts left out ("line 7: not valid JSON")
 
 
-def load_file(path: Path, relative: str, shown_path: str, appended_after: int = 0,
-              lines_before: int = 0) -> Loaded:
+def load_file(path: Path, relative: str, shown_path: str, grown: tuple | None = None) -> Loaded:
     """Read one corpus file into its articles; SkipFile when it holds none.
 
-    For a JSON Lines file that grew, appended_after is the size it had, ending
-    with lines_before whole lines: only the records after it are read."""
+    For a JSON Lines file that grew, grown is (the size it had, its number of
+    lines then, the keys of the records read from them with their lines): only
+    the records after it are read, and checked against those."""
     suffix = relative[relative.rfind("."):].lower()
     file_id = article_id_for(relative)
     if suffix in RECORD_SUFFIXES:
         data = read_bytes(path, MAX_RECORDS_FILE_BYTES)
-        articles, problems = _records(data[appended_after:], suffix, lines_before, file_id, shown_path)
+        appended_after, lines_before, seen = grown or (0, 0, None)
+        articles, problems = _records(data[appended_after:], suffix, lines_before, seen, file_id, shown_path)
         return Loaded(hashlib.sha1(data).hexdigest(), articles, problems)
     data = read_bytes(path)
     if suffix in PAGE_SUFFIXES:
@@ -272,11 +274,14 @@ def load_file(path: Path, relative: str, shown_path: str, appended_after: int = 
     return Loaded(hashlib.sha1(data).hexdigest(), [article], [])
 
 
-def _records(data: bytes, suffix: str, lines_before: int, file_id: str,
+def _records(data: bytes, suffix: str, lines_before: int, seen: dict[str, int] | None, file_id: str,
              shown_path: str) -> tuple[list[Article], list[str]]:
     from .records import read_records
 
-    records, problems = read_records(decode(data), suffix, lines_before) if data.strip() or not lines_before else ([], [])
+    if data.strip() or not lines_before:
+        records, problems = read_records(decode(data), suffix, lines_before, seen)
+    else:
+        records, problems = [], []
     skipped = [(p.line, p.reason) for p in problems]
     articles = []
     for record in records:
@@ -285,7 +290,7 @@ def _records(data: bytes, suffix: str, lines_before: int, file_id: str,
         except SkipFile as skip:
             skipped.append((record.line, str(skip)))
             continue
-        article.url = record.url
+        article.url, article.line = record.url, record.line
         published = dates.published_date(record.date) if record.date else None
         if published:
             article.date, article.date_source = published, "record"

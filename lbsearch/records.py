@@ -64,9 +64,11 @@ class _Refused(Exception):
     """A record that is no article; the message says why."""
 
 
-def read_records(text: str, suffix: str, lines_before: int = 0) -> tuple[list[Record], list[RecordProblem]]:
+def read_records(text: str, suffix: str, lines_before: int = 0,
+                 seen: dict[str, int] | None = None) -> tuple[list[Record], list[RecordProblem]]:
     """Records of a .jsonl or .json file's decoded text. suffix is ".jsonl" or ".json".
-    lines_before: the lines of the file before text (the part of a grown file already read)."""
+    For the part a file grew by: lines_before, the lines before text, and seen, the
+    keys of the records already read from them, with their lines."""
     start = 1 if text.startswith("\ufeff") else 0
     if suffix == ".json":
         return _collect(_json_items(text, start))
@@ -74,7 +76,7 @@ def read_records(text: str, suffix: str, lines_before: int = 0) -> tuple[list[Re
         items = list(_json_items(text, start))
         if not any(isinstance(value, RecordProblem) for _, _, value in items):
             return _collect(items)
-    return _collect(_line_items(text, start, lines_before))
+    return _collect(_line_items(text, start, lines_before), seen)
 
 
 def _line_items(text: str, start: int, number: int = 0) -> Iterator[Item]:
@@ -150,10 +152,10 @@ def _expect_end(text: str, pos: int) -> None:
         raise json.JSONDecodeError("Extra data", text, pos)
 
 
-def _collect(items: Iterable[Item]) -> tuple[list[Record], list[RecordProblem]]:
+def _collect(items: Iterable[Item], seen: dict[str, int] | None = None) -> tuple[list[Record], list[RecordProblem]]:
     records: list[Record] = []
     problems: list[RecordProblem] = []
-    seen: dict[str, int] = {}
+    seen = dict(seen or {})
     for line, fallback, value in items:
         if isinstance(value, RecordProblem):
             problems.append(value)

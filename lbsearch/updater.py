@@ -57,7 +57,7 @@ class Outcome:
     data_hash: str | None = None
     warnings: list[str] = field(default_factory=list)
     fingerprint: str | None = None
-    articles: list[copies.Member] = field(default_factory=list)  # what deciding copies needs of each
+    members: list[copies.Member] = field(default_factory=list)  # what deciding copies needs of each article
 
 
 @dataclass
@@ -313,11 +313,12 @@ class _Updater:
         ones that share a band or an address with it. Without a record of the
         last commit's groups, every article is grouped again.
         """
-        reader = self.engine.open_reader(self.index_dir)
+        # A rebuild has every article in memory: the index is not read again.
+        reader = None if self.report.rebuilt else self.engine.open_reader(self.index_dir)
         groups = copies.Groups()
         entries: dict[str, list] = {}
         fresh = self.members
-        if previous is None and not self.report.rebuilt:
+        if previous is None and reader is not None:
             # Only lbsearch's own: another program's writer may have added documents.
             fresh = [copies.member_from_record(r) for r in reader.records() if "signature" in r]
         elif previous is not None:
@@ -351,9 +352,11 @@ class _Updater:
     def _entry(reader, article_id: str) -> list:
         return copies.entry(copies.member_from_record(reader.article(article_id)))
 
-    def _grown(self, changed: list[corpus.CorpusFile]) -> dict[str, tuple[int, int]]:
+    def _grown(self, changed: list[corpus.CorpusFile]) -> dict[str, tuple]:
         """The JSON Lines files that only grew since they were indexed, with the size and
-        the number of lines they had: only what follows is read again.
+        the number of lines they had and the keys of their indexed records (a record
+        appended with one of them is refused, as a fresh build refuses it): only what
+        follows is read again.
 
         Measured (bench/sources.py): reading again a file of 20,000 records after
         100 were appended took as long as its first build; its indexed part is
@@ -376,6 +379,12 @@ class _Updater:
             listed = before.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
             if before.endswith(b"\n") and not listed and hashlib.sha1(before).hexdigest() == old_hash:
                 grown[item.relative] = (len(before), before.count(b"\n"))
+        if grown:
+            reader = self.engine.open_reader(self.index_dir)
+            for source, (size, lines) in list(grown.items()):
+                prefix = len(article_id_for(source)) + 1  # ids are the file's, "#" and the record's key
+                seen = {r["id"][prefix:]: r["line"] for r in reader.records_of(source) if r.get("line")}
+                grown[source] = (size, lines, seen)
         return grown
 
     def _has_changed(self, item: corpus.CorpusFile) -> bool:
@@ -401,8 +410,8 @@ class _Updater:
                 report.removed += 1
             return
         self.current[outcome.key] = outcome.fingerprint
-        self.members += outcome.articles
-        report.articles_read += len(outcome.articles)
+        self.members += outcome.members
+        report.articles_read += len(outcome.members)
         if old is None:
             report.added += 1
         elif old.rsplit(":", 1)[1] == outcome.data_hash:
@@ -418,13 +427,13 @@ class FileReader:
 
     corpus_root: Path
     started_ns: int
-    grown: dict[str, tuple[int, int]] = field(default_factory=dict)  # _Updater._grown
+    grown: dict[str, tuple] = field(default_factory=dict)  # _Updater._grown
 
     def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, list[PreparedArticle]]:
         source = item.relative
         try:
             stat = os.stat(item.path)  # again: it may have changed since it was listed
-            loaded = load_file(Path(item.path), source, str(self.corpus_root / source), *self.grown.get(source, ()))
+            loaded = load_file(Path(item.path), source, str(self.corpus_root / source), self.grown.get(source))
         except SkipFile as skip:
             return Outcome(source, warnings=[f"{item.path}: {skip}: skipped"]), []
         except OSError as err:  # gone since it was listed
@@ -441,11 +450,6 @@ class FileReader:
         for article in loaded.articles:
             key = source + article.id[len(file_id):]  # a record's id is the file's, "#" and its own
             terms = article_terms(article.title, article.body, article.lead)
-            member = copies.Member(
-                id=article.id, path=article.path, source=source, url=article.url,
-                length=len(article.title) + len(article.body), date_num=dates.date_number(article.date),
-                signature=copies.signature(f"{terms['title']} {terms['body']}"),
-            )
             record = {
                 "id": article.id,
                 "path": article.path,
@@ -456,8 +460,10 @@ class FileReader:
                 "date_source": article.date_source,
                 "districts": list(article.districts),
                 "source": source,
-                "signature": member.signature,
+                "line": article.line,
+                "signature": copies.signature(f"{terms['title']} {terms['body']}"),
             }
+            member = copies.member_from_record(record)
             prepared.append(PreparedArticle(
                 key=key,
                 source=source,
@@ -468,7 +474,7 @@ class FileReader:
                 terms=terms,
                 copy_terms=copies.band_terms(member.signature, member.url),
             ))
-            outcome.articles.append(member)
+            outcome.members.append(member)
         return outcome, prepared
 
 

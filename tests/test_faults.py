@@ -310,7 +310,7 @@ def no_processes_naming(text: str, wait: float = 5.0) -> bool:
 def test_ctrl_c_is_a_clean_stop(tmp_path, engine, jobs):
     import signal
 
-    corpus = seed_copies(tmp_path / "corpus", 400)  # still indexing when the interrupt comes
+    corpus = seed_copies(tmp_path / "corpus", 1000)  # still indexing when the interrupt comes
     index_dir = tmp_path / "ix"
     proc = subprocess.Popen([sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir),
                              "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -319,12 +319,19 @@ def test_ctrl_c_is_a_clean_stop(tmp_path, engine, jobs):
     time.sleep(1.5)  # past the imports, into the indexing
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    if proc.returncode == 0:
+    if proc.returncode == 0 or out.startswith("indexed "):
+        # Finished; an interrupt while Python shuts down kills it with the signal's own status.
         pytest.skip("the indexer finished before the interrupt arrived")
     assert proc.returncode == 130
-    assert err.strip().splitlines() == ["lbsearch: error: interrupted: the index keeps its last complete state"]
+    # The second line comes when the interrupt lands after the indexing, as the report is printed.
+    assert err.strip().splitlines() in (["lbsearch: error: interrupted: the index keeps its last complete state"],
+                                        ["lbsearch: error: interrupted"])
     assert no_processes_naming(str(index_dir))  # no worker left behind
-    assert update_index(corpus, index_dir).added == 400
+    # The interrupt may come after the commit, while copies are grouped: then the
+    # articles are in and the next run only completes the copies.
+    report = update_index(corpus, index_dir)
+    assert report.added + report.unchanged == 1000
+    assert len(open_index(index_dir).copy_groups) == len(SEED_FILES)
     assert lbindex.recorded_engine(index_dir) == engine
 
 

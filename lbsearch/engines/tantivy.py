@@ -440,6 +440,12 @@ class Reader:
         hits = self.searcher.search(_any([_term("copies", t) for t in terms]), limit=limit, count=False).hits
         return [self._record(address) for _, address in hits]
 
+    def records_of(self, source: str) -> list[dict]:
+        """The records of the articles of one corpus file."""
+        query = _term("source", source)
+        hits = self.searcher.search(query, limit=max(self._count(query), 1), count=False).hits
+        return [self._record(address) for _, address in hits]
+
     def records(self):
         """Every article's record."""
         total = self.searcher.num_docs

@@ -569,6 +569,11 @@ class Reader:
             query = wq.Or([wq.Term("copies", t) for t in terms])
             return [searcher.stored_fields(n)["record"] for n in list(query.docs(searcher))[:limit]]
 
+    def records_of(self, source: str) -> list[dict]:
+        """The records of the articles of one corpus file."""
+        with self.ix.searcher() as searcher:
+            return [searcher.stored_fields(n)["record"] for n in _docs(searcher, wq.Term("source", source))]
+
     def records(self):
         """Every article's record."""
         with self.ix.reader() as reader:
