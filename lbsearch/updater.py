@@ -313,8 +313,10 @@ class _Updater:
         ones that share a band or an address with it. Without a record of the
         last commit's groups, every article is grouped again.
         """
-        # A rebuild has every article in memory: the index is not read again.
+        # A rebuild has its articles in memory: the index is read only for the texts
+        # of pairs near the threshold (each reader maps the index's files for a while).
         reader = None if self.report.rebuilt else self.engine.open_reader(self.index_dir)
+        text_of = _FoldedTexts(lambda: reader or self.engine.open_reader(self.index_dir))
         groups = copies.Groups()
         entries: dict[str, list] = {}
         fresh = self.members
@@ -330,16 +332,16 @@ class _Updater:
                         groups.join(kept[0][0], e[0])
                 elif len(kept) > 1:
                     records = (reader.article(e[0]) for e in kept)
-                    copies.join_candidates([copies.member_from_record(r) for r in records if r], groups)
+                    copies.join_candidates([copies.member_from_record(r) for r in records if r], groups, text_of)
             fresh_ids = {member.id for member in fresh}
             for member in fresh:
                 for record in reader.copy_candidates(copies.band_terms(member.signature, member.url)):
                     if record["id"] not in fresh_ids:
                         other = copies.member_from_record(record)
-                        if copies.are_copies(member, other):
+                        if copies.are_copies(member, other, text_of):
                             entries[other.id] = copies.entry(other)
                             groups.join(member.id, other.id)
-        copies.join_candidates(fresh, groups)
+        copies.join_candidates(fresh, groups, text_of)
         for member in fresh:
             entries.setdefault(member.id, copies.entry(member))
         found = [copies.kept_first([entries[i] if i in entries else self._entry(reader, i) for i in ids])
@@ -419,6 +421,24 @@ class _Updater:
             report.refreshed += 1
         else:
             report.updated += 1
+
+
+class _FoldedTexts:
+    """An indexed article's folded headline and text, by id, read when first asked for:
+    only pairs whose copies estimate is near the threshold need them."""
+
+    def __init__(self, open_reader: Callable[[], object]):
+        self.open_reader = open_reader
+        self.reader = None
+        self.known: dict[str, str] = {}
+
+    def __call__(self, article_id: str) -> str:
+        if article_id not in self.known:
+            self.reader = self.reader or self.open_reader()
+            record = self.reader.article(article_id)
+            terms = article_terms(record["title"], record["body"], record["body"].split("\n", 1)[0])
+            self.known[article_id] = f"{terms['title']} {terms['body']}"
+        return self.known[article_id]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,16 @@ from .conftest import (SEED_FILES, commit_files, largest_segment_file, root_file
 from .test_robustness import snapshot
 
 
+def damage_file(victim: Path, data: bytes) -> None:
+    """The file's content replaced, as a disk error would leave it. Written beside it and
+    renamed over it: this process may still map the old file (tantivy memory-maps
+    segments and lets a mapping go some time after its reader), and a file cut short
+    under a mapping kills the process with SIGBUS, which is no test of lbsearch."""
+    tmp = victim.with_name(victim.name + ".damaged")
+    tmp.write_bytes(data)
+    os.replace(tmp, victim)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "zero", "flip", "delete", "root"])
 def test_a_damaged_segment_is_detected_when_opened(corpus, tmp_path, damage):
     index_dir = tmp_path / "ix"
@@ -33,12 +43,12 @@ def test_a_damaged_segment_is_detected_when_opened(corpus, tmp_path, damage):
     victim = root_file(index_dir) if damage == "root" else largest_segment_file(index_dir)
     data = bytearray(victim.read_bytes())
     if damage in ("truncate", "root"):
-        victim.write_bytes(data[: len(data) // 2])
+        damage_file(victim, data[: len(data) // 2])
     elif damage == "zero":
-        victim.write_bytes(bytes(len(data)))
+        damage_file(victim, bytes(len(data)))
     elif damage == "flip":
         data[len(data) // 2] ^= 0x10
-        victim.write_bytes(bytes(data))
+        damage_file(victim, bytes(data))
     else:
         victim.unlink()
     with pytest.raises(IndexDamaged, match="--rebuild"):
