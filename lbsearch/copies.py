@@ -3,14 +3,13 @@
 Two articles are copies when they have the same address, or when their cleaned
 texts are at least 90% the same: the Jaccard similarity of their sets of
 four-syllable shingles (folded), estimated by a one-permutation MinHash of 64
-slots. Candidate pairs come from locality-sensitive hashing: the slots in 8
+slots, and computed on the two texts where the estimate is near 0.9. Candidate pairs come from locality-sensitive hashing: the slots in 8
 bands of 8, each band one term, so that finding an article's copies among
 100,000 is a handful of lookups, never a comparison with every article.
 
 A group of copies is one story; its kept copy (the one a search shows) is the
 fullest, then the earliest, then the first by path. Groups are what the index
 folder's copies.json holds; this module computes them and never touches files.
-An estimate near the threshold is checked on the two texts (are_copies).
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ import base64
 import hashlib
 from array import array
 from dataclasses import dataclass
+from datetime import date
 from itertools import repeat
 from typing import Callable
-from datetime import date
 from zlib import crc32
 
 from . import dates

@@ -22,13 +22,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .dates import published_date
+
 _CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _CHARSET_WINDOW = 4096  # the HTML standard looks at the first 1024 bytes; saved pages put more before it
 # Labels that the HTML standard reads as another encoding than Python's codec of the same name.
 _WHATWG_OVERRIDES = {"ascii": "cp1252", "latin-1": "cp1252", "iso8859-1": "cp1252",
                      "utf-16": "utf-8", "utf-16-le": "utf-8", "utf-16-be": "utf-8"}
 _MARKUP_RE = re.compile(r"<(?:!doctype|html|head|body|meta|title|article|main|div|p|h1)\b", re.IGNORECASE)
-_ISO_DATE_RE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 # A " - Site Name" or " | Site Name" suffix of <title>: a few capitalised words, or a domain.
 _TITLE_SUFFIX_RE = re.compile(r"\s+[-|–—]\s+((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\w.]*\s*){1,5}|[\w.-]+\.vn)$")
 _OUTSIDE_HEADINGS = ":is(h2, h3, h4, h5, h6):not(article *)"
@@ -131,7 +132,7 @@ def _metadata(tree) -> dict:
             elif key == "og:url":
                 urls.setdefault("og", content)
             elif key == "article:published_time" and published is None:
-                published = _iso_date(content)
+                published = _date(content)
         elif tag == "link":
             if "canonical" in (element.getattr("rel") or "").lower().split():
                 urls.setdefault("canonical", element.getattr("href") or "")
@@ -139,23 +140,17 @@ def _metadata(tree) -> dict:
             found.setdefault("title", element.text)
         elif tag == "script":
             for item in _ld_articles(element.text):
-                ld_dates.append(_iso_date(item.get("datePublished")))
+                ld_dates.append(_date(item.get("datePublished")))
                 urls.setdefault("ld", _ld_url(item))
         elif tag == "time":
-            time_dates.append(_iso_date(element.getattr("datetime")))
+            time_dates.append(_date(element.getattr("datetime")))
     found["date"] = next((d for d in (published, *ld_dates, *time_dates) if d), None)
     found["url"] = next((u for u in map(_absolute, (urls.get(k) for k in ("canonical", "og", "ld"))) if u), None)
     return found
 
 
-def _iso_date(value) -> datetime.date | None:
-    match = _ISO_DATE_RE.match(value) if isinstance(value, str) else None
-    if not match:
-        return None
-    try:
-        return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+def _date(value) -> datetime.date | None:
+    return published_date(value) if isinstance(value, str) else None
 
 
 def _ld_articles(text: str) -> list[dict]:
