@@ -58,22 +58,27 @@ class SearchOptions:
 
 class Copies:
     """The groups of copies of one story an index recorded (index.read_copies): the
-    other copies of each article, and which copies a search leaves out."""
+    other copies of an article, and which copies a search leaves out."""
 
     def __init__(self, groups: list[list[list]]):
-        self.copies_of = {group[0][0]: [entry[0] for entry in group[1:]] for group in groups}
-        self.others: dict[str, list[str]] = {}
-        for group in groups:
-            for entry in group:
-                self.others[entry[0]] = [other[1] for other in group if other is not entry]
+        self.groups = groups
+        self._group_of: dict[str, list[list]] | None = None
+
+    def others(self, article_id: str) -> list[str]:
+        """The paths of the other copies of an article's story."""
+        if self._group_of is None:  # built when a page is shown: a search needs a few
+            self._group_of = {entry[0]: group for group in self.groups for entry in group}
+        group = self._group_of.get(article_id, ())
+        return [entry[1] for entry in group if entry[0] != article_id]
 
     def hiding(self, reader, plan: SearchPlan) -> SearchPlan:
         """The plan, leaving out the copies whose kept copy it finds too. A copy whose
         kept copy does not match (a word only the copy has) stays: a story is never lost."""
-        if not self.copies_of:
+        if not self.groups:
             return plan
-        found = reader.matching_ids(plan, list(self.copies_of))
-        return replace(plan, hidden_ids=frozenset(c for kept in found for c in self.copies_of[kept]))
+        by_kept = {group[0][0]: group for group in self.groups}
+        found = reader.matching_ids(plan, list(by_kept))
+        return replace(plan, hidden_ids=frozenset(entry[0] for kept in found for entry in by_kept[kept][1:]))
 
 
 @dataclass
@@ -116,7 +121,7 @@ def search(reader, options: SearchOptions) -> SearchResult:
     hits = []
     for match in ranked.page:
         found = _hit(match.record, match.score, plan.query)
-        found.copies = copies.others.get(found.id, [])
+        found.copies = copies.others(found.id)
         if options.explain:
             tier, parts = reader.explain(plan, match)
             found.explain = {"tier": tier, "score": parts}
@@ -385,7 +390,7 @@ def article_record(stored: dict, copies: list[str]) -> dict:
 
 def get_article(reader, article_id: str) -> dict | None:
     stored = reader.article(article_id)
-    return article_record(stored, Copies(reader.copy_groups).others.get(article_id, [])) if stored else None
+    return article_record(stored, Copies(reader.copy_groups).others(article_id)) if stored else None
 
 
 @dataclass
