@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import copies, corpus, dates, engines
+from . import copies, corpus, engines
 from .analysis import article_terms
 from .extract import SkipFile, article_id_for, load_file
 from .index import (LOCK_FILE, META_FILE, IndexBusy, IndexDamaged, IndexProblem,

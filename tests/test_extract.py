@@ -2,7 +2,6 @@
 
 import codecs
 import unicodedata
-from pathlib import Path
 
 import pytest
 
