@@ -14,12 +14,21 @@ Decisions:
   a minified list holds every record on line 1.
 - A .json list broken part way keeps the records before the break, plus one problem.
 - A record's key is its id, else its address as given (even relative), else its place.
+- Whatever Python's JSON reader makes of a line, it never stops the file: a number
+  of more than 4,300 digits (Python refuses to convert it) is kept as a
+  too-long number, refused only where a field is read; NaN and Infinity are
+  numbers, refused as ids; a key given twice counts with its last value, as in
+  JSON.parse and jq.
+- A lone surrogate ("\\ud800", half of an emoji cut off by a scraper) is no text:
+  in a title, body or date it becomes a space, as damaged bytes do in extract;
+  an id or address holding one is refused, since mending it could merge two records.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,10 +43,35 @@ ID_KEYS = ("id", "_id", "guid")
 
 # [^<>]* rather than [^>]*: an unclosed "<" costs a scan to the next "<", not to the end.
 _BREAK_RE = re.compile(r"<(?:br|/?(?:p|div|li|h[1-6]|tr|blockquote))\b[^<>]*>", re.IGNORECASE)
-_TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
-_ABSOLUTE_URL_RE = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+# One host character, then anything: "[^\s/?#]+\S*" matched the same but backtracked
+# quadratically over a long address with a space in it.
+_ABSOLUTE_URL_RE = re.compile(r"https?://[^\s/?#]\S*", re.IGNORECASE)
 _JSON_SPACE_RE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Python's own limit on converting digits (sys.get_int_max_str_digits() by default).
+MAX_NUMBER_DIGITS = 4300
+
+
+class LongNumber:
+    """A JSON integer too long to convert: kept as its digits, a number of no use as a field."""
+
+    def __init__(self, digits: str):
+        self.digits = digits
+
+
+def _parse_int(digits: str) -> int | LongNumber:
+    """An integer, or a LongNumber where int() would raise (or, before Python 3.10.7,
+    take time quadratic in the digits)."""
+    if len(digits) - digits.startswith("-") > MAX_NUMBER_DIGITS:
+        return LongNumber(digits)
+    try:
+        return int(digits)
+    except ValueError:  # a lower limit set by PYTHONINTMAXSTRDIGITS
+        return LongNumber(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
 
 
 @dataclass
@@ -95,14 +129,23 @@ def _line_items(text: str, start: int, number: int = 0) -> Iterator[Item]:
         else:
             line = text[start:end]
             if line and not line.isspace():
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as err:
-                    value = RecordProblem(number, f"not valid JSON ({err.msg})")
-                except RecursionError:
-                    value = RecordProblem(number, "not valid JSON (nested too deeply)")
-                yield number, f"line-{number}", value
+                yield number, f"line-{number}", _parse_line(line, number)
         start = end + 1
+
+
+def _parse_line(line: str, number: int) -> object:
+    """The value a JSON line holds, or the RecordProblem saying why it holds none."""
+    try:
+        return _DECODER.decode(line)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError is a ValueError
+        return RecordProblem(number, _invalid(err))
+
+
+def _invalid(err: Exception) -> str:
+    """Why the JSON reader refused a text, in one line."""
+    if isinstance(err, RecursionError):
+        return "not valid JSON (nested too deeply)"
+    return f"not valid JSON ({err.msg if isinstance(err, json.JSONDecodeError) else err})"
 
 
 def _json_items(text: str, start: int) -> Iterator[Item]:
@@ -141,9 +184,9 @@ def _json_items(text: str, start: int) -> Iterator[Item]:
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
         _expect_end(text, pos + 1)
     except json.JSONDecodeError as err:
-        yield err.lineno, "", RecordProblem(err.lineno, f"not valid JSON ({err.msg})")
-    except RecursionError:
-        yield line, "", RecordProblem(line, "not valid JSON (nested too deeply)")
+        yield err.lineno, "", RecordProblem(err.lineno, _invalid(err))
+    except (ValueError, RecursionError) as err:  # no position to go on from: the list ends
+        yield line, "", RecordProblem(line, _invalid(err))
 
 
 def _expect_end(text: str, pos: int) -> None:
@@ -182,15 +225,16 @@ def _record(value: object, line: int, fallback: str) -> tuple[Record, str]:
     if not title and not body:
         raise _Refused("no title and no text")
     date = _field(value, DATE_KEYS)
-    address = _field(value, URL_KEYS)
+    address = _field(value, URL_KEYS, exact=True)
     url = address if _ABSOLUTE_URL_RE.fullmatch(address) else None
     key = _identifier(value)
     key_source = "id" if key else "address" if address else "place"
     return Record(line, key or address or fallback, title, body, date or None, url), key_source
 
 
-def _field(record: dict, keys: tuple[str, ...], lists: bool = False) -> str:
-    """The first of keys holding non-blank text, stripped; "" when none does."""
+def _field(record: dict, keys: tuple[str, ...], lists: bool = False, exact: bool = False) -> str:
+    """The first of keys holding non-blank text, stripped; "" when none does.
+    Lone surrogates become spaces, or refuse the record when the text must be exact."""
     for key in keys:
         value = record.get(key)
         if isinstance(value, str):
@@ -205,10 +249,20 @@ def _field(record: dict, keys: tuple[str, ...], lists: bool = False) -> str:
             else:
                 kind = _kind(value)
             raise _Refused(f"{key} is {kind}, not text")
-        text = text.strip()
+        text = _valid_text(text, key, exact).strip()
         if text:
             return text
     return ""
+
+
+def _valid_text(text: str, key: str, exact: bool) -> str:
+    """text without lone surrogates: they cannot be written as UTF-8 (the index, the
+    terminal and JSON output would fail on them)."""
+    if not _SURROGATE_RE.search(text):
+        return text
+    if exact:
+        raise _Refused(f"{key} holds a lone surrogate, not text")
+    return _SURROGATE_RE.sub(" ", text)
 
 
 def _identifier(record: dict) -> str:
@@ -217,9 +271,14 @@ def _identifier(record: dict) -> str:
         if isinstance(value, dict) and isinstance(value.get("$oid"), str):
             value = value["$oid"]  # a MongoDB export: {"_id": {"$oid": "..."}}
         if isinstance(value, str):
-            text = value.strip()
+            text = _valid_text(value, key, exact=True).strip()
+        elif isinstance(value, float) and not math.isfinite(value):
+            # NaN, Infinity, or a float too large (1e400 reads as Infinity): no stable key
+            raise _Refused(f"{key} is {json.dumps(value)}, not a finite number")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             text = str(value)
+        elif isinstance(value, LongNumber):
+            raise _Refused(f"{key} is a number of {len(value.digits.lstrip('-'))} digits, too long for an id")
         elif value is None:
             continue
         else:
@@ -232,16 +291,30 @@ def _identifier(record: dict) -> str:
 def _paragraphs(text: str) -> str:
     """Plain text with one paragraph a line: HTML block tags become breaks, other tags go."""
     if "<" in text:
-        text = _TAG_RE.sub("", _BREAK_RE.sub("\n", text))
+        text = _TAG_RE.sub("", _drop_comments(_BREAK_RE.sub("\n", text)))
     if "&" in text:
         text = html.unescape(text)  # after the tags: an escaped "&lt;p&gt;" stays text
     return "\n".join(filter(None, (line.strip() for line in text.splitlines())))
 
 
+def _drop_comments(text: str) -> str:
+    """text without its HTML comments; an unclosed "<!--" stays. A scan, not the lazy
+    regex "<!--.*?-->", which runs to the end from every unclosed "<!--": quadratic."""
+    kept, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        kept.append(text[pos:start])
+        pos = end + 3
+    kept.append(text[pos:])
+    return "".join(kept)
+
+
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, LongNumber)):
         return "a number"
     if isinstance(value, str):
         return "a string"

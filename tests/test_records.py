@@ -1,11 +1,13 @@
 """Scraped articles saved as JSON Lines or JSON lists: fields, aliases, problems, HTML, size."""
 
 import json
+import sys
 import unicodedata
 
 import pytest
 
 from lbsearch import records
+from lbsearch.extract import load_file
 from lbsearch.records import MAX_LINE_BYTES, Record, RecordProblem, read_records
 
 from .conftest import seed_text
@@ -315,8 +317,8 @@ def test_html_list_bodies():
 
 def test_an_enormous_line_is_a_problem_and_is_never_parsed(monkeypatch):
     parsed = []
-    loads = json.loads
-    monkeypatch.setattr(records.json, "loads", lambda s, *a, **k: parsed.append(len(s)) or loads(s, *a, **k))
+    decode = records._DECODER.decode
+    monkeypatch.setattr(records._DECODER, "decode", lambda s: parsed.append(len(s)) or decode(s))
     huge = '{"title": "x", "body": "' + "a" * MAX_LINE_BYTES + '"}'
     # Under the limit in characters, over it in UTF-8 bytes: "ệ" takes three.
     wide = '{"title": "x", "body": "' + "ệ" * (MAX_LINE_BYTES // 3 + 1) + '"}'
@@ -354,3 +356,181 @@ def test_problems_are_record_problems_in_line_order():
     problems = read_records(text, ".jsonl")[1]
     assert all(isinstance(p, RecordProblem) for p in problems)
     assert [p.line for p in problems] == [1, 2, 3]
+
+
+# Issue #19: a record that Python's JSON reader cannot convert is one problem; the rest stays.
+
+HUGE = "1" * 5001  # over Python's 4,300-digit limit on converting text to int
+
+
+def test_issue_19_a_5001_digit_date_is_one_problem_and_the_other_records_stay():
+    text = jsonl({"id": 1, "title": TITLE}, f'{{"id": 2, "title": "x", "date": {HUGE}}}', {"id": 3, "title": OTHER_TITLE})
+    got, problems = read_records(text, ".jsonl")
+    assert [(r.line, r.title) for r in got] == [(1, TITLE), (3, OTHER_TITLE)]
+    assert [(p.line, p.reason) for p in problems] == [(2, "date is a number, not text")]
+
+
+@pytest.mark.parametrize(
+    "field, reason",
+    [
+        (f'"id": {HUGE}', "id is a number of 5001 digits, too long for an id"),
+        (f'"guid": -{HUGE}', "guid is a number of 5001 digits, too long for an id"),
+        (f'"body": [{HUGE}]', "body is a list holding a number, not text"),
+        (f'"url": {HUGE}', "url is a number, not text"),
+    ],
+)
+def test_a_huge_number_where_a_field_is_read_is_a_problem(field, reason):
+    text = jsonl({"title": TITLE}, f'{{"title": "x", {field}}}', {"title": OTHER_TITLE})
+    got, problems = read_records(text, ".jsonl")
+    assert [(p.line, p.reason) for p in problems] == [(2, reason)]
+    assert [r.line for r in got] == [1, 3]
+
+
+def test_a_huge_number_in_a_field_not_read_keeps_the_article():
+    text = jsonl({"title": TITLE}, f'{{"title": "{OTHER_TITLE}", "views": {HUGE}, "tags": [-{HUGE}]}}')
+    got, problems = read_records(text, ".jsonl")
+    assert problems == []
+    assert [r.title for r in got] == [TITLE, OTHER_TITLE]
+
+
+def test_a_lower_digit_limit_set_by_the_user_is_no_crash():
+    # PYTHONINTMAXSTRDIGITS=640 makes int() refuse numbers that the 4,300 check lets through.
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        text = jsonl({"title": TITLE, "date": "2022-05-31"}, '{"title": "x", "id": ' + "7" * 1000 + "}")
+        got, problems = read_records(text, ".jsonl")
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert [r.date for r in got] == ["2022-05-31"]
+    assert [(p.line, p.reason) for p in problems] == [(2, "id is a number of 1000 digits, too long for an id")]
+
+
+def test_a_huge_number_in_a_json_list_is_a_problem_for_that_item_only():
+    items = [{"title": TITLE}, {"title": "x", "date": 0}, {"title": OTHER_TITLE}]
+    text = json.dumps(items, ensure_ascii=False, indent=2).replace('"date": 0', f'"date": {HUGE}')
+    for suffix in (".json", ".jsonl"):  # a .jsonl holding one list is read as a list
+        got, problems = read_records(text, suffix)
+        assert [r.title for r in got] == [TITLE, OTHER_TITLE]
+        assert [(p.line, p.reason) for p in problems] == [(5, "date is a number, not text")]
+
+
+def test_one_huge_json_list_reads_every_item_and_its_problems():
+    items = [{"id": n, "title": f"Bài {n}"} for n in range(20_000)]
+    items[7_000] = {"id": "bad", "title": "x", "date": 0}
+    text = json.dumps(items, ensure_ascii=False).replace('"date": 0', f'"date": {HUGE}')
+    got, problems = read_records(text, ".json")
+    assert len(got) == 19_999 and got[-1].title == "Bài 19999"
+    assert [(p.line, p.reason) for p in problems] == [(1, "date is a number, not text")]
+
+
+def test_a_grown_jsonl_reports_unconvertible_records_at_their_lines():
+    grown = jsonl(f'{{"id": 9, "title": "x", "date": {HUGE}}}', {"id": 1, "title": "again"},
+                  '{"id": 10, "title": "x", "url": "https://x.vn/\\ud800"}', "[" * 100_000, {"id": 11, "title": TITLE})
+    got, problems = read_records(grown, ".jsonl", lines_before=3, seen={"1": 2})
+    assert [(r.line, r.key) for r in got] == [(8, "11")]
+    assert [(p.line, p.reason) for p in problems] == [
+        (4, "date is a number, not text"),
+        (5, "same id as line 2"),
+        (6, "url holds a lone surrogate, not text"),
+        (7, "not valid JSON (nested too deeply)"),
+    ]
+
+
+def test_lone_surrogates_in_text_become_spaces():
+    # A scraper that cut "Công đoàn 😀" after the first half of the emoji wrote "\ud83d".
+    text = '{"title": "Công đoàn \\ud83d", "body": ["Hà Nội\\udc00đã ký", "Chiều 31/5"], "date": "2022-05-31\\ud800"}\n'
+    got, problems = read_records(text, ".jsonl")
+    assert problems == []
+    assert (got[0].title, got[0].body, got[0].date) == ("Công đoàn", "Hà Nội đã ký\nChiều 31/5", "2022-05-31")
+    for value in (got[0].title, got[0].body, got[0].date):
+        value.encode("utf-8")  # what the index and the terminal do with it
+
+
+def test_a_whole_surrogate_pair_is_the_character_it_encodes():
+    assert one({"title": "Công đoàn 😀"}).title == "Công đoàn 😀"
+    assert read_records('{"title": "C\\ud83d\\ude00"}', ".jsonl")[0][0].title == "C😀"
+
+
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        ('"id": "ldtd-\\ud800"', "id holds a lone surrogate, not text"),
+        ('"_id": {"$oid": "65f\\udfff"}', "_id holds a lone surrogate, not text"),
+        ('"url": "https://laodong.vn/\\ud800.html"', "url holds a lone surrogate, not text"),
+        ('"link": "/a\\udc80"', "link holds a lone surrogate, not text"),
+    ],
+)
+def test_a_lone_surrogate_in_an_id_or_address_is_a_problem(fields, reason):
+    text = jsonl({"title": TITLE}, f'{{"title": "x", {fields}}}', {"title": OTHER_TITLE})
+    got, problems = read_records(text, ".jsonl")
+    assert [(p.line, p.reason) for p in problems] == [(2, reason)]
+    assert [r.title for r in got] == [TITLE, OTHER_TITLE]
+
+
+def test_a_lone_surrogate_in_a_json_list_is_a_problem_for_that_item_only():
+    text = '[{"title": "a", "id": "\\ud800"},\n {"title": "b", "id": "\\ud800"},\n {"title": "c"}]'
+    got, problems = read_records(text, ".json")
+    assert [r.title for r in got] == ["c"]
+    assert [(p.line, p.reason) for p in problems] == [(1, "id holds a lone surrogate, not text"),
+                                                      (2, "id holds a lone surrogate, not text")]
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("1e400", "Infinity")],
+)
+def test_nan_and_infinite_ids_are_problems(value, shown):
+    # Two records with id NaN would otherwise both be "nan": the second refused as a copy.
+    text = jsonl({"title": TITLE}, f'{{"title": "x", "id": {value}}}', f'{{"title": "y", "id": {value}}}')
+    got, problems = read_records(text, ".jsonl")
+    assert [r.title for r in got] == [TITLE]
+    assert [(p.line, p.reason) for p in problems] == [(2, f"id is {shown}, not a finite number")] + [
+        (3, f"id is {shown}, not a finite number")]
+
+
+def test_nan_and_huge_floats_elsewhere_follow_the_field_rules():
+    text = jsonl(
+        f'{{"title": "{TITLE}", "score": NaN, "views": Infinity, "size": 1e400, "w": {"9" * 5000}.5}}',
+        '{"title": "x", "date": NaN}',
+        '{"title": "y", "id": 1e20}',
+    )
+    got, problems = read_records(text, ".jsonl")
+    assert [(r.title, r.key) for r in got] == [(TITLE, "line-1"), ("y", "1e+20")]
+    assert [(p.line, p.reason) for p in problems] == [(2, "date is a number, not text")]
+
+
+def test_a_key_given_twice_counts_with_its_last_value():
+    text = jsonl(
+        f'{{"title": "first", "title": "{TITLE}"}}',
+        f'{{"title": "{OTHER_TITLE}", "title": 5}}',
+        '{"id": 1, "title": "a", "id": 2}',
+        '{"id": 2, "title": "b"}',
+    )
+    got, problems = read_records(text, ".jsonl")
+    assert [(r.line, r.title) for r in got] == [(1, TITLE), (3, "a")]
+    assert [(p.line, p.reason) for p in problems] == [(2, "title is a number, not text"), (4, "same id as line 3")]
+
+
+def test_deep_nesting_in_a_json_list_keeps_the_items_before_it():
+    text = '[{"title": "a"},\n{"title": "b", "x": ' + "[" * 100_000 + "\n]"
+    got, problems = read_records(text, ".json")
+    assert [r.title for r in got] == ["a"]
+    assert [(p.line, p.reason) for p in problems] == [(2, "not valid JSON (nested too deeply)")]
+
+
+def test_html_comments_go_and_an_unclosed_one_stays_text():
+    assert one({"title": TITLE, "body": "a<!-- x <p> y -->b <!-->c--> d <!-- e"}).body == "ab  d <!-- e"
+
+
+def test_issue_19_load_file_keeps_the_good_records_beside_a_5001_digit_date(tmp_path):
+    path = tmp_path / "scrape.jsonl"
+    path.write_text(jsonl(
+        {"id": "a", "title": TITLE, "body": PARAS[0], "date": "2022-05-31"},
+        f'{{"id": "b", "title": "{OTHER_TITLE}", "date": {HUGE}}}',
+        {"id": "c", "title": OTHER_TITLE, "body": PARAS[1]},
+    ), "utf-8")
+    loaded = load_file(path, "scrape.jsonl", "corpus/scrape.jsonl")
+    assert [(a.id, a.title, a.line) for a in loaded.articles] == [("scrape#a", TITLE, 1), ("scrape#c", OTHER_TITLE, 3)]
+    assert str(loaded.articles[0].date) == "2022-05-31"
+    assert loaded.problems == ["line 2: date is a number, not text"]
