@@ -34,7 +34,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from lbsearch.extract import decode, extract
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 from lbsearch.query import QueryError, SearchOptions, search
 from lbsearch.text import SYLLABLE_RE, exact, fold
 

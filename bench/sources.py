@@ -42,7 +42,7 @@ def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool) -> None
     """One full build in this process, as `lbsearch index` runs it."""
     from lbsearch import copies as copies_module
     from lbsearch import updater
-    from lbsearch.index import update_index
+    from lbsearch.updater import update_index
 
     if not copies:
         copies_module.signature = lambda folded: ""

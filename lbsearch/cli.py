@@ -25,8 +25,38 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    # Commands inherit the names from the app's context: -h works everywhere.
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Search Vietnamese trade-union news articles from the terminal.",
 )
+# In a command's docstring (its --help), the paragraph after a line holding only \b is
+# not rewrapped: an example stays on one line, whole to copy and paste.
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("lbsearch")
+    except metadata.PackageNotFoundError:  # run from a source folder that was never installed
+        from . import __version__
+
+        return __version__
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"lbsearch {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app(
+    version: bool = typer.Option(False, "--version", "-V", is_eager=True, expose_value=False,
+                                 callback=_print_version, help="Print the version and exit."),
+) -> None:
+    # Only the app's own options live here; every command does its work itself.
+    pass
 
 
 class CliError(Exception):
@@ -95,18 +125,18 @@ def _stderr():
 
 
 def _say(message: str, style: str = "") -> None:
-    """One line on stderr, shown literally: no markup, no control characters."""
+    """One line on stderr, shown literally: no markup, control characters escaped."""
     from rich.text import Text
 
-    from .text import printable
+    from .text import visible
 
-    _stderr().print(Text(printable(message), style=style))
+    _stderr().print(Text(visible(message), style=style))
 
 
 def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None,
            engine: str | None = None):
     """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
-    from . import index, render
+    from . import render, updater
 
     err = _stderr()
 
@@ -115,14 +145,14 @@ def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | Non
 
     try:
         if not sys.stderr.isatty():
-            return index.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
+            return updater.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
                                       on_warning=on_warning)
         from rich.progress import Progress
 
         # Rich keeps the bar below the warnings printed through the same console.
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("indexing", total=None)
-            return index.update_index(
+            return updater.update_index(
                 corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine, on_warning=on_warning,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
@@ -136,7 +166,7 @@ def _report_line(report, corpus: Path, index_dir: Path) -> str:
         for name in ("added", "updated", "removed", "unchanged", "skipped")
     )
     read = f"; {report.articles_read} article{'' if report.articles_read == 1 else 's'} read" if report.articles_read else ""
-    found = f"; {report.copies} copies of other articles' stories" if report.copies else ""
+    found = f"; {report.copies_found} copies of other articles' stories" if report.copies_found else ""
     rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
     return f"indexed {corpus} into {index_dir} ({report.engine}): {counts} files{read}{found}{rebuilt}"
 
@@ -161,6 +191,7 @@ def index_command(
 ) -> int:
     """Build or update the index: only changed files are read again.
 
+    \b
     Example: lbsearch index ~/articles --index ~/.cache/lbsearch
     """
     corpus = corpus or _default_corpus()
@@ -203,6 +234,7 @@ def search(
 ) -> int:
     """Ranked search, accents optional.
 
+    \b
     Example: lbsearch search "quy che phoi hop" --district "Long Biên" --since 2022
     """
     from . import render
@@ -214,7 +246,7 @@ def search(
     ix = _open_or_build(index_dir or _default_index(), corpus or _default_corpus())
     result = run_search(ix, options)
     if result.undated_excluded:
-        _say(f"lbsearch: {result.undated_excluded} matching articles with no known date were left out by the date filter")
+        _say(render.undated_notice(result.undated_excluded))
     if result.suggestion:
         _say(f"lbsearch: nothing matched; did you mean: {result.suggestion}")
     with _stdout_may_close():
@@ -238,10 +270,11 @@ def show(
 ) -> int:
     """Print one article: title, date, districts, path and the cleaned body.
 
+    \b
     Example: lbsearch show 000_de9231ce01b27642
     """
     from . import index, render
-    from .query import get_article
+    from .articles import get_article
 
     record = get_article(index.open_index(index_dir or _default_index()), article_id)
     if record is None:
@@ -268,16 +301,17 @@ def stats(
 ) -> int:
     """Count articles per month or year and per district: of a search, or of the whole index.
 
-    Example: lbsearch stats "quy chế phối hợp" --since "năm ngoái" --json | jq .per_district
+    \b
+    Example: lbsearch stats "quy chế phối hợp" --since 2022 --json | jq .per_district
     """
     from . import render
-    from .query import corpus_stats
+    from .stats import corpus_stats
 
     selective = query is not None or since or until or district
     options = _options(query, since, until, district, all_copies=all_copies)
     counted = corpus_stats(_open_or_build(index_dir or _default_index(), _default_corpus()), options)
     if counted.undated_excluded:
-        _say(f"lbsearch: {counted.undated_excluded} articles with no known date were left out by the date filter")
+        _say(render.undated_notice(counted.undated_excluded))
     document = render.stats_document(query, counted.figures)
     with _stdout_may_close():
         if as_json:
@@ -291,7 +325,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from .corpus import CorpusError
     from .dates import DateInputError
     from .engines import UnknownEngine
-    from .index import IndexProblem
+    from .errors import IndexProblem
     from .places import UnknownDistrictError
     from .query import QueryError
 
@@ -302,15 +336,19 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the command and turns every failure into one line and a status."""
     command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
     try:
-        status = command.main(args=argv, prog_name="lbsearch", standalone_mode=False)
+        status = command.main(args=args, prog_name="lbsearch", standalone_mode=False)
     except typer.Exit as done:  # --help and friends
         status = done.exit_code
     except (typer.Abort, KeyboardInterrupt):  # Ctrl-C outside the indexer's own handling
         _error("interrupted")
         status = 130
     except TyperException as err:  # usage errors: unknown option, bad value, missing argument
-        _error(err.format_message())
+        if args:
+            _error(" ".join(err.format_message().split()))
+        else:  # a bare `lbsearch`: the message is the help, lines and all, as git prints its usage
+            sys.stderr.write(err.format_message().rstrip("\n") + "\n")
         status = EXIT_ERROR
     except Exception as err:
         if not isinstance(err, _user_errors()):
@@ -321,9 +359,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    from .text import printable
+    from .text import visible
 
-    sys.stderr.write(f"lbsearch: error: {printable(' '.join(message.split()))}\n")
+    sys.stderr.write(f"lbsearch: error: {visible(message)}\n")
     sys.stderr.flush()
 
 

@@ -9,7 +9,9 @@ bands of 8, each band one term, so that finding an article's copies among
 
 A group of copies is one story; its kept copy (the one a search shows) is the
 fullest, then the earliest, then the first by path. Groups are what the index
-folder's copies.json holds; this module computes them and never touches files.
+folder's copies.json holds (index.py reads and writes it); this module finds
+them (regroup: after an update, from the last commit's groups and the articles
+read) and answers questions about them (CopyGroups), and never touches files.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from array import array
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 from zlib import crc32
 
 from . import dates
+from .analysis import article_terms
+
+if TYPE_CHECKING:
+    from .engines import Reader
 
 SLOTS = 64
 BANDS = 8
@@ -170,15 +176,24 @@ class Groups:
         return [members for members in found.values() if len(members) > 1]
 
 
-def entry(member: Member) -> list:
-    """How copies.json records a member of a group."""
-    return [member.id, member.path, member.source, member.length, member.date_num]
+class CopyEntry(NamedTuple):
+    """A member of a group as copies.json records it (a JSON list)."""
+
+    id: str
+    path: str
+    source: str  # the corpus file it came from
+    length: int
+    date_num: int
 
 
-def kept_first(entries: list[list]) -> list[list]:
+def entry(member: Member) -> CopyEntry:
+    return CopyEntry(member.id, member.path, member.source, member.length, member.date_num)
+
+
+def kept_first(entries: list[CopyEntry]) -> list[CopyEntry]:
     """A group's entries, the copy a search shows first: the fullest, then the earliest
     (unknown dates last), then by path."""
-    return sorted(entries, key=lambda e: (-e[3], e[4] or 99_999_999, e[1], e[0]))
+    return sorted(entries, key=lambda e: (-e.length, e.date_num or 99_999_999, e.path, e.id))
 
 
 def join_candidates(members: list[Member], groups: Groups, text_of: Callable[[str], str] | None = None) -> None:
@@ -190,3 +205,99 @@ def join_candidates(members: list[Member], groups: Groups, text_of: Callable[[st
             other = first_with.setdefault(term, number)
             if other != number and are_copies(members[other], member, text_of):
                 groups.join(members[other].id, member.id)
+
+
+class CopyGroups:
+    """The groups of copies an index recorded, each its kept copy first: the other
+    copies of an article, and which copies a search leaves out."""
+
+    def __init__(self, groups: list[list[CopyEntry]]):
+        self.groups = groups
+        self._group_of: dict[str, list[CopyEntry]] | None = None
+
+    @classmethod
+    def from_json(cls, groups: list[list[list]]) -> CopyGroups:
+        return cls([[CopyEntry(*e) for e in group] for group in groups])
+
+    def others(self, article_id: str) -> list[str]:
+        """The paths of the other copies of an article's story."""
+        if self._group_of is None:  # built when a page is shown: a search needs a few
+            self._group_of = {e.id: group for group in self.groups for e in group}
+        return [e.path for e in self._group_of.get(article_id, ()) if e.id != article_id]
+
+    def kept_ids(self) -> list[str]:
+        return [group[0].id for group in self.groups]
+
+    def hidden(self, matching_kept: set[str]) -> frozenset[str]:
+        """The copies a search leaves out: those whose kept copy it finds too. A copy whose
+        kept copy does not match (a word only the copy has) stays: a story is never lost."""
+        return frozenset(e.id for group in self.groups if group[0].id in matching_kept for e in group[1:])
+
+    def count(self) -> int:
+        """Articles that are copies of another one's story."""
+        return sum(len(group) - 1 for group in self.groups)
+
+
+class FoldedTexts:
+    """An indexed article's folded headline and text, by id, read when first asked for:
+    only pairs whose copies estimate is near the threshold need them."""
+
+    def __init__(self, open_reader: Callable[[], "Reader"]):
+        self.open_reader = open_reader
+        self.reader: Reader | None = None
+        self.known: dict[str, str] = {}
+
+    def __call__(self, article_id: str) -> str:
+        if article_id not in self.known:
+            self.reader = self.reader or self.open_reader()
+            record = self.reader.article(article_id)
+            terms = article_terms(record["title"], record["body"], record["body"].split("\n", 1)[0])
+            self.known[article_id] = f"{terms['title']} {terms['body']}"
+        return self.known[article_id]
+
+
+def regroup(previous: CopyGroups | None, touched: set[str], fresh: list[Member],
+            reader: "Reader | None", text_of: Callable[[str], str]) -> CopyGroups:
+    """The groups of copies of a committed index.
+
+    previous: the last commit's groups (None: unknown); touched: the corpus files
+    changed or removed since; fresh: the articles this run read; reader: the
+    committed index (None after a rebuild, whose articles are all in fresh).
+    An update keeps the groups whose files did not change, checks again the rest
+    of a group that lost a member, and looks for each article read among the
+    indexed ones that share a band or an address with it. Without a record of
+    the last commit's groups, every article is grouped again.
+    """
+    groups = Groups()
+    entries: dict[str, CopyEntry] = {}
+    if previous is None and reader is not None:
+        # Only lbsearch's own: another program's writer may have added documents.
+        fresh = [member_from_record(r) for r in reader.records() if "signature" in r]
+    elif previous is not None and reader is not None:
+        for group in previous.groups:
+            kept = [e for e in group if e.source not in touched]
+            if len(kept) == len(group):
+                for e in kept:
+                    entries[e.id] = e
+                    groups.join(kept[0].id, e.id)
+            elif len(kept) > 1:
+                records = (reader.article(e.id) for e in kept)
+                join_candidates([member_from_record(r) for r in records if r], groups, text_of)
+        fresh_ids = {member.id for member in fresh}
+        for member in fresh:
+            for record in reader.copy_candidates(band_terms(member.signature, member.url)):
+                if record["id"] not in fresh_ids:
+                    other = member_from_record(record)
+                    if are_copies(member, other, text_of):
+                        entries[other.id] = entry(other)
+                        groups.join(member.id, other.id)
+    join_candidates(fresh, groups, text_of)
+    for member in fresh:
+        entries.setdefault(member.id, entry(member))
+
+    def entry_of(article_id: str) -> CopyEntry:
+        return entries[article_id] if article_id in entries else entry(member_from_record(reader.article(article_id)))
+
+    found = [kept_first([entry_of(i) for i in ids]) for ids in groups.groups()]
+    found.sort(key=lambda group: group[0].path)
+    return CopyGroups(found)

@@ -1,6 +1,7 @@
-"""The index folder, whatever the engine: metadata, checks on open, the write lock.
+"""The index folder, whatever the engine: metadata, checks on open, the write lock,
+and replacing a whole index by one built beside it.
 
-This module never prints. Writing (the incremental update) lives in updater.py.
+This module never prints. Writing an index from a corpus is updater.py's.
 
 Beside the engine's own files the folder holds ``lbsearch.json``, which names
 the engine, the schema version, the library versions, the corpus and a checksum
@@ -12,63 +13,44 @@ one is refused with the way out.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import json
 import os
+import shutil
+import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import copies, engines
+from .durable import sync_folder, write_json
+from .engines import Engine, Reader
+from .errors import IndexDamaged, IndexIncompatible, IndexMissing
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 META_FILE = "lbsearch.json"
 COPIES_FILE = "copies.json"
 LOCK_FILE = "lbsearch.lock"
+KEPT_FILES = (".gitignore", ".gitkeep")  # the user's, kept when an index is replaced
 WRITE_LOCK_WAIT_SECONDS = 10.0
-
-
-class IndexProblem(Exception):
-    """Base of the index problems the CLI turns into one line and exit status 2."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexIncompatible(IndexProblem):
-    pass
-
-
-class IndexDamaged(IndexProblem):
-    def __init__(self, index_dir: Path, detail: str):
-        super().__init__(f"the index at {index_dir} is damaged ({detail}); run `lbsearch index --rebuild`")
-        self.detail = detail
-
-
-class IndexBusy(IndexProblem):
-    pass
-
-
-class IndexWriteFailed(IndexProblem):
-    pass
+_REBUILD_PREFIX = "lbsearch-rebuild-"  # .NAME.lbsearch-rebuild-XXXX beside the folder NAME
+_OLD_PREFIX = "lbsearch-old-"
 
 
 # --- metadata and checks ---------------------------------------------------------------
 
 
-def _meta_path(index_dir: Path) -> Path:
-    return index_dir / META_FILE
-
-
-def _expected_meta(engine) -> dict:
+def _expected_meta(engine: Engine) -> dict:
     return {"format": "lbsearch-index", "schema_version": SCHEMA_VERSION, "engine": engine.NAME,
             "copy_hash": copies.HASH_CHECK, **engine.versions()}
 
 
 def read_meta(index_dir: Path) -> dict | None:
     try:
-        meta = json.loads(_meta_path(index_dir).read_text("utf-8"))
+        meta = json.loads((index_dir / META_FILE).read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:
@@ -101,7 +83,7 @@ def incompatibility(meta: dict | None) -> str | None:
     return None
 
 
-def _write_meta(index_dir: Path, engine, corpus_root: Path) -> None:
+def write_meta(index_dir: Path, engine: Engine, corpus_root: Path) -> None:
     """Record the versions, the corpus and a checksum of every file of the current commit.
 
     A file the last commit kept as it was keeps its recorded checksum: after a
@@ -124,47 +106,24 @@ def _write_meta(index_dir: Path, engine, corpus_root: Path) -> None:
         "generation": engine.generation(index_dir),
         "files": files,
     }
-    tmp = _meta_path(index_dir).with_suffix(".json.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(meta, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, _meta_path(index_dir))
+    write_json(index_dir / META_FILE, meta, indent=1)
     sync_folder(index_dir)
 
 
-def read_copies(index_dir: Path, engine) -> list[list[list]] | None:
-    """The groups of copies (copies.entry each, the kept copy first) recorded for
-    the index's current commit; None when there is no record of that commit."""
+def read_copies(index_dir: Path, engine: Engine) -> copies.CopyGroups | None:
+    """The groups of copies recorded for the index's current commit; None when there is
+    no record of that commit."""
     try:
         saved = json.loads((index_dir / COPIES_FILE).read_text("utf-8"))
         if saved["generation"] == engine.generation(index_dir):
-            return saved["groups"]
+            return copies.CopyGroups.from_json(saved["groups"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
-def write_copies(index_dir: Path, engine, groups: list[list[list]]) -> None:
-    write_json(index_dir / COPIES_FILE, {"generation": engine.generation(index_dir), "groups": groups})
-
-
-def write_json(path: Path, data) -> None:
-    """Replace a JSON file whole: written beside it, synced, then renamed over it."""
-    tmp = path.with_suffix(".json.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def sync_folder(folder: Path | str) -> None:
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+def write_copies(index_dir: Path, engine: Engine, groups: copies.CopyGroups) -> None:
+    write_json(index_dir / COPIES_FILE, {"generation": engine.generation(index_dir), "groups": groups.groups})
 
 
 def _crc32(path: Path) -> int:
@@ -175,7 +134,7 @@ def _crc32(path: Path) -> int:
     return value
 
 
-def _verify(index_dir: Path, engine, meta: dict) -> None:
+def verify(index_dir: Path, engine: Engine, meta: dict) -> None:
     """IndexDamaged when a file of the commit that meta describes is missing, cut short or altered.
 
     Files whose size and modification time are as recorded are taken as written;
@@ -197,7 +156,7 @@ def _verify(index_dir: Path, engine, meta: dict) -> None:
 
 
 def index_exists(index_dir: Path) -> bool:
-    if _meta_path(index_dir).exists():
+    if (index_dir / META_FILE).exists():
         return True
     try:
         return any(engines.load(name).exists(index_dir) for name in engines.NAMES)
@@ -205,8 +164,28 @@ def index_exists(index_dir: Path) -> bool:
         return False
 
 
-def open_index(index_dir: Path):
-    """A reader of the index at index_dir, checked; IndexMissing/IndexIncompatible/IndexDamaged otherwise."""
+def holds_other_files(index_dir: Path) -> bool:
+    """True for a folder that holds something other than an lbsearch index (or nothing)."""
+    if index_exists(index_dir):
+        return False
+    return any(p.name not in (LOCK_FILE, *KEPT_FILES) for p in index_dir.iterdir())
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class OpenIndex:
+    """An index opened for searching: its engine's reader on one commit, and the groups
+    of copies recorded for that commit."""
+
+    folder: Path
+    reader: Reader
+    copies: copies.CopyGroups
+
+
+def open_index(index_dir: Path) -> OpenIndex:
+    """The index at index_dir, checked; IndexMissing/IndexIncompatible/IndexDamaged otherwise."""
     if not index_exists(index_dir):
         raise IndexMissing(f"no index at {index_dir}: run `lbsearch index` first")
     meta = read_meta(index_dir)
@@ -228,21 +207,20 @@ def open_index(index_dir: Path):
     return _open_checked(index_dir, engine)
 
 
-def _open_checked(index_dir: Path, engine):
-    _verify(index_dir, engine, read_meta(index_dir) or {})
+def _open_checked(index_dir: Path, engine: Engine) -> OpenIndex:
+    verify(index_dir, engine, read_meta(index_dir) or {})
     try:
         reader = engine.open_reader(index_dir)
     except Exception as err:  # an engine raises anything from EOFError to ValueError on bad files
         raise IndexDamaged(index_dir, f"{type(err).__name__}: {err}") from None
     # Without a record of this commit's copies (a run cut short), every copy shows.
-    reader.copy_groups = read_copies(index_dir, engine) or []
-    return reader
+    return OpenIndex(index_dir, reader, read_copies(index_dir, engine) or copies.CopyGroups([]))
 
 
-# --- writing: lbsearch/updater.py ---------------------------------------------------------
+# --- the write lock --------------------------------------------------------------------
 
 
-class _WriteLock:
+class WriteLock:
     """lbsearch's own lock on an index folder, for every engine: one writer at a time,
     a second one waits a bounded time. flock is released by the kernel when the
     holder dies, so a killed indexer never leaves a live lock behind."""
@@ -252,17 +230,21 @@ class _WriteLock:
         self.handle = None
 
     def acquire(self, timeout: float) -> bool:
-        self.handle = open(self.path, "a+b")
         deadline = time.monotonic() + timeout
         while True:
+            self.handle = open(self.path, "a+b")
             try:
                 fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    self.release()
-                    return False
-                time.sleep(0.25)
+                # A rebuild swaps the whole folder, lock file included: a lock taken on
+                # the file of the folder swapped out guards nothing.
+                if os.fstat(self.handle.fileno()).st_ino == os.stat(self.path).st_ino:
+                    return True
+            except (BlockingIOError, FileNotFoundError):
+                pass
+            self.release()
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.25)
 
     def release(self) -> None:
         if self.handle is not None:
@@ -270,9 +252,60 @@ class _WriteLock:
             self.handle = None
 
 
-def update_index(corpus_root: Path, index_dir: Path, **options):
-    """Bring the index up to date with the corpus (updater.update_index): loaded only
-    when something is written, so that searching does not import the indexing code."""
-    from .updater import update_index as update
+# --- replacing a whole index ---------------------------------------------------------
 
-    return update(corpus_root, index_dir, **options)
+
+def folder_beside(index_dir: Path) -> Path:
+    """A new, empty folder next to index_dir (same filesystem, so that it can be swapped
+    in by a rename) to build a replacement index in."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{_REBUILD_PREFIX}", dir=index_dir.parent))
+    for name in KEPT_FILES:
+        if (index_dir / name).is_file():
+            shutil.copy2(index_dir / name, folder / name)
+    return folder
+
+
+def swap_in(new_dir: Path, index_dir: Path) -> None:
+    """Put the index built in new_dir at index_dir and delete the old one.
+
+    The two folders are exchanged in one atomic rename (Linux's renameat2
+    RENAME_EXCHANGE), so that a search, or a kill at any moment, finds the old
+    index or the new one at index_dir, never none. Where the system cannot
+    exchange, two renames leave a moment without one, which the next run repairs
+    (clean_beside).
+    """
+    if not _exchange(new_dir, index_dir):
+        old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{_OLD_PREFIX}", dir=index_dir.parent))
+        os.rename(index_dir, old / "index")
+        os.rename(new_dir, index_dir)
+        new_dir = old
+    sync_folder(index_dir.parent)
+    shutil.rmtree(new_dir, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def clean_beside(index_dir: Path) -> None:
+    """Remove what a killed rebuild left next to index_dir; put back an old index that
+    was moved out and never replaced. Call with the write lock held."""
+    for path in index_dir.parent.glob(f".{index_dir.name}.{_OLD_PREFIX}*"):
+        moved = path / "index"
+        if moved.is_dir() and not index_exists(index_dir):
+            shutil.rmtree(index_dir, ignore_errors=True)
+            os.rename(moved, index_dir)
+        shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.parent.glob(f".{index_dir.name}.{_REBUILD_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)

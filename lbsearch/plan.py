@@ -1,9 +1,9 @@
 """What the user asked for, in a form every engine can run: the search plan.
 
 parse_query() turns the query syntax into clauses; SearchPlan adds the ranking
-terms, the exact-accent tier, the filters, the order and the page size. An
-engine (lbsearch/engines/) compiles a plan into its own queries; nothing here
-knows an engine.
+terms, the tiers, the filters, the order and the page size (make_plan). An
+engine (lbsearch/engines/) translates a finished plan into its own queries and
+runs it; nothing here knows an engine.
 
 Query syntax: words (all must match), "quoted phrases", OR between two terms,
 NOT or a leading - to exclude. Matching is on folded syllables, so accents,
@@ -31,8 +31,10 @@ TITLE_BOOST = 2.0  # a match in the headline
 LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
 PAIR_BOOST = 2.0  # two typed syllables standing together, in order
 PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
+MATCH_FIELDS = (("title", TITLE_BOOST), ("body", 1.0))  # where a clause matches, and its weight there
 MAX_CLAUSES = 64
 SORTS = ("relevance", "newest", "oldest")
+NO_DATE = 99_999_999  # the date number an undated article sorts by, oldest first
 
 
 class QueryError(ValueError):
@@ -119,13 +121,6 @@ class ParsedQuery:
                 # lookups alone (a phrase query would decode positions in every candidate).
                 whole.append(Boost("whole phrase", "pairs", pairs, PHRASE_BOOST))
         return together + whole + lead
-
-    def boosts_by_kind(self) -> dict[str, list[Boost]]:
-        """The boosts grouped under the names --explain shows, in the order of boosts()."""
-        grouped: dict[str, list[Boost]] = {}
-        for boost in self.boosts():
-            grouped.setdefault(boost.kind, []).append(boost)
-        return grouped
 
     def tiers(self) -> list[Tier]:
         """The ranking tiers, first first (see the module's docstring)."""
@@ -255,24 +250,86 @@ def _clause(text: str, quoted: bool = False) -> Clause | None:
     )
 
 
-@dataclass
-class SearchPlan:
-    """A parsed query with everything an engine needs to run it; a plan for counts
-    (stats) may have no query: then it selects by its filters alone."""
+@dataclass(frozen=True)
+class Filters:
+    """What an article must be, besides matching: in a date range (inclusive date
+    numbers, None for no upper bound; (0, 0) selects the undated), about any of
+    some districts, and not one of the hidden copies."""
 
-    query: ParsedQuery | None
-    limit: int = 10
-    since: date | None = None
-    until: date | None = None
+    date_range: tuple[int, int | None] | None = None
     district_keys: tuple[str, ...] = ()
-    sort: str = "relevance"
     hidden_ids: frozenset[str] = frozenset()  # copies of a story another article stands for
 
-    @property
-    def date_range(self) -> tuple[int, int | None] | None:
-        """Inclusive date numbers (dates.date_number) an article must fall in, None for
-        no upper bound; None when there is no date filter."""
-        if not (self.since or self.until):
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One part of a score as --explain shows it: the matching clauses (no boosts), or
+    the boosts of one kind."""
+
+    name: str
+    boosts: tuple[Boost, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """A finished plan: everything an engine needs to run a search, decided here, so
+    that an engine only translates it. A plan for counts (stats) may have no query:
+    then it selects by its filters alone.
+
+    Matching: every group of the query, each clause in any of fields (with the
+    field's weight in the score), none of the excluded. Ranking: tiers first (an
+    article in an earlier tier before every article of a later one), then the
+    score (BM25 plus boosts), then the article's key: order_key() is the whole order.
+    """
+
+    query: ParsedQuery | None
+    fields: tuple[tuple[str, float], ...] = MATCH_FIELDS
+    boosts: tuple[Boost, ...] = ()
+    tiers: tuple[Tier, ...] = ()
+    filters: Filters = Filters()
+    sort: str = "relevance"
+    limit: int = 10
+
+    def order_key(self, tier: int, score: float, date_num: int, key: str) -> tuple:
+        """Lower first. Relevance: tier, then score; by date: the day (no date last
+        either way), then score; ties always by key, so that the order never depends
+        on how an engine happens to lay out its index."""
+        if self.sort == "relevance":
+            return (tier, -score, key)
+        if self.sort == "newest":
+            return (-date_num, -score, key)  # 0, no date, sorts after every day
+        return (date_num or NO_DATE, -score, key)
+
+    def undated_question(self) -> SearchPlan | None:
+        """The plan whose count is the matches the date filter left out for having no
+        date; None without a date filter."""
+        if not self.filters.date_range:
             return None
-        low = max(dates.date_number(self.since), 1) if self.since else 1
-        return low, dates.date_number(self.until) if self.until else None
+        return replace(self, boosts=(), tiers=(), filters=replace(self.filters, date_range=(0, 0)))
+
+    def hiding(self, ids: frozenset[str]) -> SearchPlan:
+        return replace(self, filters=replace(self.filters, hidden_ids=ids))
+
+    def score_parts(self) -> tuple[ScorePart, ...]:
+        """The parts of the score --explain shows, in order: the match, then each kind of boost."""
+        kinds: dict[str, list[Boost]] = {}
+        for boost in self.boosts:
+            kinds.setdefault(boost.kind, []).append(boost)
+        return (ScorePart("match"), *(ScorePart(kind, tuple(boosts)) for kind, boosts in kinds.items()))
+
+
+def make_plan(query: ParsedQuery | None, *, limit: int = 10, since: date | None = None, until: date | None = None,
+              district_keys: tuple[str, ...] = (), sort: str = "relevance") -> SearchPlan:
+    """The finished plan of a parsed query (None: select by the filters alone)."""
+    date_range = None
+    if since or until:
+        low = max(dates.date_number(since), 1) if since else 1
+        date_range = (low, dates.date_number(until) if until else None)
+    return SearchPlan(
+        query=query,
+        boosts=tuple(query.boosts()) if query else (),
+        tiers=tuple(query.tiers()) if query else (),
+        filters=Filters(date_range, tuple(district_keys)),
+        sort=sort,
+        limit=limit,
+    )

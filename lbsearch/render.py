@@ -1,9 +1,12 @@
 """Everything the user sees: Rich output for terminals, JSON and JSON Lines for pipes.
 
-The only module that imports Rich. Text from the corpus goes into rich.text.Text
-objects (never into markup strings) after printable() has turned control
-characters into spaces, so a title holding "[bold]" or an escape sequence is
-shown literally and cannot drive the terminal. Rich is imported inside the
+The only module that imports Rich. Every string that comes from the corpus (path,
+id, address, title, body, snippet, warning) goes through text.visible() and into
+rich.text.Text objects (never into markup strings): a title holding "[bold]" is
+shown literally, and a file name holding a newline, an escape sequence or an
+undecodable byte is shown as "\\n", "\\x1b", "\\xff", never acted on by the
+terminal. JSON keeps such text exact, except undecodable bytes, which UTF-8
+cannot carry: they are written as "\\xff" too. Rich is imported inside the
 functions that draw, so that JSON output does not wait for it to load.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -19,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import IO, TYPE_CHECKING
 
-from .text import printable
+from .text import visible, visible_spans, without_surrogates
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,8 +62,8 @@ DEFAULT_PAGER = "less -R"
 @contextmanager
 def paged(enabled: bool = True):
     """A console for stdout that pages like git: when stdout is a terminal and what
-    was printed is taller than it, the output goes through $LBSEARCH_PAGER, else
-    $PAGER, else less -R, colours kept. Never in a pipe; printed directly when
+    was printed takes more rows than it has, the output goes through $LBSEARCH_PAGER,
+    else $PAGER, else less -R, colours kept. Never in a pipe; printed directly when
     paging is off, the pager is empty or "cat", or it cannot be started."""
     if not enabled or not sys.stdout.isatty():
         yield console()
@@ -72,9 +76,28 @@ def paged(enabled: bool = True):
                   emoji=False, soft_wrap=True)
     text = buffer.getvalue()
     command = os.environ.get("LBSEARCH_PAGER", os.environ.get("PAGER", DEFAULT_PAGER)).strip()
-    if text.count("\n") < size.lines or command in ("", "cat") or not _run_pager(command, text):
+    # A row is kept for what follows (the summary line, the shell's prompt): output
+    # of exactly the terminal's height would push its first row off the screen.
+    fits = screen_rows(text, size.columns) < size.lines
+    if fits or command in ("", "cat") or not _run_pager(command, text):
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+# What Rich writes besides text: colours and styles (CSI ... m) and links (OSC 8).
+_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def screen_rows(text: str, columns: int) -> int:
+    """The rows text takes on a terminal of that many columns: a line longer than the
+    width takes several, as the terminal wraps it (wide characters count two cells)."""
+    from rich.cells import cell_len
+
+    lines = _ESCAPE_RE.sub("", text).split("\n")
+    if lines and lines[-1] == "":  # the newline that ends the last line starts no row
+        lines.pop()
+    columns = max(columns, 1)
+    return sum(max(1, -(-cell_len(line) // columns)) for line in lines)
 
 
 class _Collected:
@@ -121,7 +144,8 @@ def _run_pager(command: str, text: str) -> bool:
 def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Text:
     from rich.text import Text
 
-    rich_text = Text(printable(text), style=base_style)
+    shown, spans = visible_spans(text, spans)
+    rich_text = Text(shown, style=base_style)
     for start, end in spans:
         rich_text.stylize(HIGHLIGHT_STYLE, start, end)
     return rich_text
@@ -132,7 +156,7 @@ def _meta_line(date: str | None, districts: list[str], article_id: str, copies: 
 
     more = f"+{copies} {'copy' if copies == 1 else 'copies'}" if copies else ""
     parts = [date or "no date", ", ".join(districts) if districts else "", article_id, more]
-    return Text(printable(" · ".join(p for p in parts if p)), style="dim")
+    return Text(visible(" · ".join(p for p in parts if p)), style="dim")
 
 
 def _address(url: str) -> Text:
@@ -141,14 +165,31 @@ def _address(url: str) -> Text:
     from rich.style import Style
     from rich.text import Text
 
-    shown = printable(url)
+    shown = visible(url)
     return Text(shown, style=Style(dim=True, link=shown))
+
+
+def _print_block(out: Console, text: Text, indent: int = 0, first: Text | None = None) -> None:
+    """One block of a hit or an article. On a terminal it is wrapped at word boundaries
+    to the terminal's width, every row after the first indented like the first (under
+    its hit, not from column 0, where the terminal's own wrapping would put it, cutting
+    words). In a pipe it stays one line, for grep and scripts."""
+    from rich.text import Text
+
+    lead = first if first is not None else Text(" " * indent)
+    if not out.is_terminal:
+        out.print(Text.assemble(lead, text))
+        return
+    rows = text.wrap(out, max(out.width - indent, 10), overflow="fold")
+    for number, row in enumerate(rows):
+        row.rstrip()
+        out.print(Text.assemble(lead if number == 0 else " " * indent, row))
 
 
 def warning(out: Console, message: str) -> None:
     from rich.text import Text
 
-    out.print(Text(f"lbsearch: warning: {printable(message)}"))
+    out.print(Text(f"lbsearch: warning: {visible(message)}"))
 
 
 def print_hits(out: Console, result: SearchResult) -> None:
@@ -157,17 +198,16 @@ def print_hits(out: Console, result: SearchResult) -> None:
     if result.analysis:
         print_analysis(out, result.analysis)
     for rank, hit in enumerate(result.hits, 1):
-        title = Text(f"{rank}. ", style="bold")
-        title.append_text(_highlighted(hit.title, hit.title_highlights, "bold"))
-        out.print(title)
-        out.print(Text("   ").append_text(_meta_line(hit.date, hit.districts, hit.id, len(hit.copies))))
+        number = Text(f"{rank}. ", style="bold")
+        _print_block(out, _highlighted(hit.title, hit.title_highlights, "bold"), len(number), first=number)
+        _print_block(out, _meta_line(hit.date, hit.districts, hit.id, len(hit.copies)), 3)
         if hit.url:
-            out.print(Text("   ").append_text(_address(hit.url)))
-        out.print(Text("   ").append_text(_highlighted(hit.snippet, hit.highlights)))
+            _print_block(out, _address(hit.url), 3)
+        _print_block(out, _highlighted(hit.snippet, hit.highlights), 3)
         if hit.explain is not None:
             parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain["score"].items())
             tier = hit.explain["tier"] or "none"
-            out.print(Text(f"   tier: {tier}; score {hit.score:.2f} = {parts}", style="dim"))
+            _print_block(out, Text(f"tier: {tier}; score {hit.score:.2f} = {parts}", style="dim"), 3)
         out.print()
 
 
@@ -182,23 +222,27 @@ def print_analysis(out: Console, analysis: dict) -> None:
 
     out.print(Text("query, after folding and expanding abbreviations:", style="bold"))
     for group in analysis["groups"]:
-        out.print(Text("  must match: " + printable(" OR ".join(show(c) for c in group))))
+        out.print(Text("  must match: " + visible(" OR ".join(show(c) for c in group))))
     for clause in analysis["excluded"]:
-        out.print(Text("  must not match: " + printable(show(clause))))
+        out.print(Text("  must not match: " + visible(show(clause))))
     if analysis["tiers"]:
         out.print(Text("  ranks first, tier by tier: " + ", then ".join(analysis["tiers"]), style="dim"))
     for name, terms in analysis["ranking"].items():
-        out.print(Text(f"  ranks higher with {name}: " + printable(", ".join(terms)), style="dim"))
+        out.print(Text(f"  ranks higher with {name}: " + visible(", ".join(terms)), style="dim"))
     out.print()
 
 
 def summary(result: SearchResult) -> str:
     shown = len(result.hits)
     noun = "match" if result.total == 1 else "matches"
-    line = f"{result.total} {noun}" + (f", showing {shown}" if shown < result.total else "")
-    if result.undated_excluded:
-        line += f"; {result.undated_excluded} more with no known date left out by the date filter"
-    return line
+    return f"{result.total} {noun}" + (f", showing {shown}" if shown < result.total else "")
+
+
+def undated_notice(count: int) -> str:
+    """Said once on stderr when a date filter left out articles that have no date."""
+    if count == 1:
+        return "lbsearch: 1 article with no known date was left out by the date filter"
+    return f"lbsearch: {count} articles with no known date were left out by the date filter"
 
 
 def hit_record(hit: Hit) -> dict:
@@ -228,27 +272,48 @@ def stats_document(query: str | None, figures: dict) -> dict:
 
 def write_json(document, stream: IO[bytes]) -> None:
     """UTF-8 JSON, not \\u-escaped, one document and a newline."""
-    stream.write(json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+    stream.write(_json_bytes(document, indent=2) + b"\n")
 
 
 def write_jsonl(result: SearchResult, stream: IO[bytes]) -> None:
     for hit in result.hits:
-        stream.write(json.dumps(hit_record(hit), ensure_ascii=False).encode("utf-8") + b"\n")
+        stream.write(_json_bytes(hit_record(hit)) + b"\n")
+
+
+def _json_bytes(document, indent: int | None = None) -> bytes:
+    text = json.dumps(document, ensure_ascii=False, indent=indent)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A path with bytes that did not decode holds lone surrogates, which UTF-8
+        # cannot encode (and a \udcff escape is not valid Unicode to most readers):
+        # they are written as the visible "\xff", as on the terminal.
+        return json.dumps(_encodable(document), ensure_ascii=False, indent=indent).encode("utf-8")
+
+
+def _encodable(value):
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def print_article(out: Console, record: dict) -> None:
     from rich.text import Text
 
-    out.print(Text(printable(record["title"]), style="bold"))
-    out.print(_meta_line(record["date"], record["districts"], record["id"]))
+    _print_block(out, Text(visible(record["title"]), style="bold"))
+    _print_block(out, _meta_line(record["date"], record["districts"], record["id"]))
     if record["url"]:
-        out.print(_address(record["url"]))
-    out.print(Text(printable(record["path"]), style="dim"))
+        _print_block(out, _address(record["url"]))
+    _print_block(out, Text(visible(record["path"]), style="dim"))
     for path in record["copies"]:
-        out.print(Text(f"copy: {printable(path)}", style="dim"))
+        _print_block(out, Text(f"copy: {visible(path)}", style="dim"))
     out.print()
     for paragraph in record["body"].split("\n"):
-        out.print(Text(printable(paragraph)))
+        _print_block(out, Text(visible(paragraph)))
         out.print()
 
 
@@ -265,7 +330,7 @@ def print_stats(out: Console, stats: dict) -> None:
 
     about = f" matching {stats['query']!r}" if stats["query"] is not None else ""
     noun = "article" if stats["articles"] == 1 else "articles"
-    out.print(Text(printable(f"{stats['articles']} {noun}{about}, {stats['undated']} with no known date"),
+    out.print(Text(visible(f"{stats['articles']} {noun}{about}, {stats['undated']} with no known date"),
                    style="bold"))
     timeline = timeline_rows(stats)
     if timeline:
@@ -299,6 +364,7 @@ def timeline_rows(stats: dict) -> list[tuple[str, int]]:
 def _print_bars(out: Console, rows: list[tuple[str, int]]) -> None:
     from rich.text import Text
 
+    rows = [(visible(label), count) for label, count in rows]
     label_width = max(len(label) for label, _ in rows)
     count_width = max(len(str(count)) for _, count in rows)
     bar_width = max(10, out.width - label_width - count_width - 4)
@@ -306,7 +372,7 @@ def _print_bars(out: Console, rows: list[tuple[str, int]]) -> None:
     for label, count in rows:
         eighths = max(1, round(count * bar_width * 8 / largest)) if count else 0
         bar = _BAR_BLOCK * (eighths // 8) + (_BAR_EIGHTHS[eighths % 8] if eighths % 8 else "")
-        line = Text(printable(label).ljust(label_width) + "  ")
+        line = Text(label.ljust(label_width) + "  ")
         line.append(bar.ljust(bar_width), style="cyan")
         line.append(" " + str(count).rjust(count_width))
         out.print(line)

@@ -67,6 +67,70 @@ def printable(text: str) -> str:
     return "".join(" " if _is_control(ch) else ch for ch in text)
 
 
+# What visible() writes for the control characters people know by a letter.
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_visible_chars: dict[str, str] = {}
+
+
+def _visible_char(ch: str) -> str:
+    shown = _visible_chars.get(ch)
+    if shown is None:
+        code = ord(ch)
+        if ch in _NAMED_ESCAPES:
+            shown = _NAMED_ESCAPES[ch]
+        elif ch == " " or unicodedata.category(ch) == "Zs" or not _is_control(ch):
+            shown = ch  # spaces of any width are harmless on a terminal
+        elif 0xDC80 <= code <= 0xDCFF:
+            # A byte of a file name that did not decode: os.fsdecode's surrogateescape
+            # keeps it as U+DC80 + byte. Shown as the byte, as ripgrep and ls do.
+            shown = f"\\x{code - 0xDC00:02x}"
+        elif code < 0x100:
+            shown = f"\\x{code:02x}"
+        elif code <= 0xFFFF:
+            shown = f"\\u{code:04x}"
+        else:
+            shown = f"\\U{code:08x}"
+        _visible_chars[ch] = shown
+    return shown
+
+
+def visible(text: str) -> str:
+    """Text from the corpus (a path, an id, a title, a warning naming a file) as the
+    terminal should show it: control and format characters escaped ("\\n", "\\x1b",
+    "\\u202e") and undecodable bytes of a file name as "\\xff". What a file name holds
+    is then seen, never acted on: no escape sequence reaches the terminal, no newline
+    fakes a line of output."""
+    if text.isprintable():  # almost always: nothing to escape
+        return text
+    return "".join(_visible_char(ch) for ch in text)
+
+
+def visible_spans(text: str, spans: list[list[int]]) -> tuple[str, list[list[int]]]:
+    """visible(text), with [start, end) character offsets into text moved to the
+    same characters of the result (an escape is longer than the character it shows)."""
+    if text.isprintable():
+        return text, spans
+    pieces, starts, at = [], [], 0
+    for ch in text:
+        starts.append(at)
+        piece = _visible_char(ch)
+        pieces.append(piece)
+        at += len(piece)
+    starts.append(at)
+    last = len(text)
+    return "".join(pieces), [[starts[min(a, last)], starts[min(b, last)]] for a, b in spans]
+
+
+def without_surrogates(text: str) -> str:
+    """Text that UTF-8 can encode: a lone surrogate (an undecodable byte of a file
+    name, or half a character) in visible()'s form, "\\xff"; the rest unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join(_visible_char(ch) if unicodedata.category(ch) == "Cs" else ch for ch in text)
+
+
 def _is_control(ch: str) -> bool:
     """Characters a terminal could act on or that render as nothing useful: controls,
     format characters, surrogates, private use, unassigned, and exotic separators

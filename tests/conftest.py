@@ -16,7 +16,8 @@ settings.load_profile("lbsearch")
 
 from lbsearch.cli import main
 from lbsearch.engines import NAMES as ENGINES
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -129,9 +130,9 @@ def stray_files(index_dir: Path) -> set[str]:
 
 def write_lock_is_free(index_dir: Path) -> bool:
     """True when lbsearch's write lock on the folder can be taken at once (and it is let go)."""
-    from lbsearch.index import _WriteLock
+    from lbsearch.index import WriteLock
 
-    lock = _WriteLock(index_dir)
+    lock = WriteLock(index_dir)
     try:
         return lock.acquire(0)
     finally:

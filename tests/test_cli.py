@@ -68,7 +68,7 @@ def test_exit_status_like_grep(cli, env_index):
 def test_date_filter_reports_undated_articles(cli, env_index):
     run = cli("search", "phối hợp", "--since", "2022", "--json")
     assert {h["id"] for h in json.loads(run.out)["hits"]} == {"001_6ae812ba00bba860", "003_b5d277c22c92321f"}
-    assert "3 matching articles with no known date were left out" in run.err
+    assert run.err.endswith("\nlbsearch: 3 articles with no known date were left out by the date filter\n")
     assert cli("search", "phối hợp", "--since", "05/2022").status == 2
     assert json.loads(cli("search", "phối hợp", "--until", "20/05/2022", "--json").out)["total"] == 1
 
@@ -195,3 +195,118 @@ def test_the_installed_package_holds_every_module():
     declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     on_disk = {init.parent.relative_to(root).as_posix().replace("/", ".") for init in (root / "lbsearch").rglob("__init__.py")}
     assert declared == on_disk
+
+
+def test_undated_notice_once_and_in_good_grammar(cli, env_index):
+    """Issue #20: the text output said it twice, once as "1 matching articles"."""
+    one = cli("search", "quy che phoi hop", "--district", "Long Biên", "--since", "2022")
+    assert one.status == 0
+    said = (one.out + one.err).count("no known date")
+    assert said == 1 and "lbsearch: 1 article with no known date was left out by the date filter\n" in one.err
+    several = cli("stats", "phối hợp", "--since", "2022")
+    assert (several.out + several.err).count("left out") == 1
+    assert "lbsearch: 3 articles with no known date were left out by the date filter\n" in several.err
+
+
+def test_version(cli):
+    from importlib.metadata import version
+
+    for flag in ("--version", "-V"):
+        run = cli(flag)
+        assert run.status == 0 and run.out == f"lbsearch {version('lbsearch')}\n" and run.err == ""
+
+
+def test_dash_h_is_help_everywhere(cli):
+    for command in ([], ["index"], ["search"], ["show"], ["stats"]):
+        short, long = cli(*command, "-h"), cli(*command, "--help")
+        assert short.status == long.status == 0, command
+        assert short.out == long.out and short.out.startswith(f"Usage: {' '.join(['lbsearch', *command])} ")
+
+
+def test_bare_lbsearch_prints_the_usage_on_lines(cli):
+    run = cli()
+    assert run.status == 2 and run.out == ""
+    lines = run.err.splitlines()
+    assert lines[0] == "Usage: lbsearch [OPTIONS] COMMAND [ARGS]..."
+    for command in ("index", "search", "show", "stats"):
+        assert any(line.split()[:1] == [command] for line in lines), command
+
+
+# Names a corpus can hold: a newline fakes a line of output, ESC [31m turns the terminal red.
+NEWLINE_NAME, ESCAPE_NAME, EMPTY_NAME = "new\nline", "esc\x1b[31mred", "empty\x1b[31m\nfile"
+
+
+@pytest.fixture
+def hostile_names(tmp_path, engine):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / f"{NEWLINE_NAME}.txt").write_bytes((SEEDS / "000_de9231ce01b27642.txt").read_bytes())
+    (corpus / f"{ESCAPE_NAME}.txt").write_bytes((SEEDS / "001_6ae812ba00bba860.txt").read_bytes())
+    (corpus / f"{EMPTY_NAME}.txt").write_bytes(b"")
+    return corpus, tmp_path / "ix"
+
+
+def test_control_characters_in_file_names_are_shown_escaped(cli, hostile_names):
+    corpus, ix = hostile_names
+    indexed = cli("index", str(corpus), "--index", str(ix))
+    assert indexed.status == 0
+    warnings = [line for line in indexed.err.splitlines() if "warning" in line]
+    assert warnings == [f"lbsearch: warning: {corpus}/empty\\x1b[31m\\nfile.txt: empty file: skipped"]
+    found = cli("search", "Quy chế phối hợp", "--index", str(ix))
+    assert found.status == 0 and "\x1b" not in found.out + found.err  # NO_COLOR: lbsearch writes no codes either
+    metas = [line for line in found.out.splitlines() if " · " in line]
+    assert metas == ["   no date · Long Biên, Gia Lâm · new\\nline",
+                     "   2022-05-31 · Đống Đa, Hoàn Kiếm, Hai Bà Trưng, Long Biên, Hoàng Mai · esc\\x1b[31mred"]
+    shown = cli("show", NEWLINE_NAME, "--index", str(ix))
+    assert shown.status == 0 and f"{corpus}/new\\nline.txt\n" in shown.out
+    # JSON keeps the name exact: a reader gets the file it can open.
+    hits = json.loads(cli("search", "Quy chế phối hợp", "--index", str(ix), "--json").out)["hits"]
+    assert {Path(hit["path"]).name for hit in hits} == {f"{NEWLINE_NAME}.txt", f"{ESCAPE_NAME}.txt"}
+
+
+UNDECODABLE = os.fsdecode(b"/corpus/b\xe1o c\xe1o.txt")  # Windows-1258 bytes in a name: "\udce1"
+
+
+def _hit_with_undecodable_path():
+    from lbsearch.query import Hit, SearchResult
+
+    hit = Hit(id=UNDECODABLE[len("/corpus/"):-len(".txt")], path=UNDECODABLE, url=None,
+              title="Quy chế phối hợp", date=None, date_source=None, districts=[], score=1.0,
+              snippet="ký Quy chế phối hợp", highlights=[[3, 19]], title_highlights=[[0, 16]],
+              copies=[UNDECODABLE])
+    return SearchResult(query="quy chế", total=1, hits=[hit])
+
+
+def test_undecodable_bytes_in_a_path_give_valid_json_and_visible_text(cli, env_index, monkeypatch):
+    import lbsearch.articles
+    import lbsearch.query
+
+    monkeypatch.setattr(lbsearch.query, "search", lambda ix, options: _hit_with_undecodable_path())
+    # The runner decodes stdout and stderr as strict UTF-8: a lone surrogate written raw fails here.
+    text = cli("search", "quy chế")
+    assert text.status == 0 and "b\\xe1o c\\xe1o" in text.out
+    document = json.loads(cli("search", "quy chế", "--json").out)
+    assert document["hits"][0]["path"] == "/corpus/b\\xe1o c\\xe1o.txt"
+    assert document["hits"][0]["copies"] == ["/corpus/b\\xe1o c\\xe1o.txt"]
+    line = json.loads(cli("search", "quy chế", "--jsonl").out)
+    assert line["id"] == "b\\xe1o c\\xe1o"
+    record = {"id": "b\udce1o", "path": UNDECODABLE, "url": None, "copies": [], "title": "Quy chế",
+              "date": None, "date_source": None, "districts": [], "body": "Quy chế phối hợp"}
+    monkeypatch.setattr(lbsearch.articles, "get_article", lambda ix, article_id: record)
+    assert json.loads(cli("show", "x", "--json").out)["path"] == "/corpus/b\\xe1o c\\xe1o.txt"
+    assert "/corpus/b\\xe1o c\\xe1o.txt\n" in cli("show", "x").out
+
+
+def test_undecodable_bytes_in_a_warning_are_shown_as_bytes(cli, env_index, monkeypatch, tmp_path):
+    import lbsearch.updater
+
+    real = lbsearch.updater.update_index
+
+    def warn_first(corpus, index_dir, **options):
+        options["on_warning"](f"{UNDECODABLE}: empty file: skipped")
+        return real(corpus, index_dir, **options)
+
+    monkeypatch.setattr(lbsearch.updater, "update_index", warn_first)
+    run = cli("index", str(SEEDS), "--index", str(tmp_path / "other"))
+    assert run.status == 0
+    assert "lbsearch: warning: /corpus/b\\xe1o c\\xe1o.txt: empty file: skipped\n" in run.err

@@ -5,7 +5,8 @@ or not, hostile text) with every filter and order is asked of a tantivy and a
 Whoosh index of the same corpus: the seeds, and generated articles with
 edits and deletions applied incrementally. The matching articles and their
 total must be the same; scores may differ, so the order is compared only where
-it does not depend on them (dates when sorting by date, the exact-accent tier).
+it does not depend on them (dates when sorting by date, the exact-accent tier). Stats of each search, the tier of each hit and the
+articles `show` prints are compared too.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from pathlib import Path
 
 
 from bench.generate import generate
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 from lbsearch.places import resolve_district
-from lbsearch.query import QueryError, SearchOptions, search, suggest
+from lbsearch.articles import get_article
+from lbsearch.query import QueryError, SearchOptions, planned, search
+from lbsearch.stats import corpus_stats
+from lbsearch.suggest import suggest
 
 from .conftest import SEEDS
 
@@ -42,42 +47,47 @@ FILTERS = [
 ENGINES = ("tantivy", "whoosh")
 
 
-def answer(reader, query: str, filters: dict, limit: int, snippets: bool) -> dict:
+def answer(ix, query: str, filters: dict, limit: int, snippets: bool) -> dict:
     options = dict(filters)
     options["districts"] = [resolve_district(d) for d in filters.get("districts", [])]
     try:
-        options = SearchOptions(query, limit=limit, **options)
-        plan = options.plan()
+        options = SearchOptions(query, limit=limit, explain=True, **options)
+        plan = planned(ix, options)
     except QueryError as err:
         return {"error": str(err)}
-    ranked = reader.search(plan)  # the engine's part: what matches, how many, in which order
+    ranked = ix.reader.search(plan)  # the engine's part: what matches, how many, in which order
+    undated = plan.undated_question()
     out = {
         "total": ranked.total,
         "ids": sorted(m.record["id"] for m in ranked.page),
-        "undated": ranked.undated if plan.date_range else None,
-        "suggestion": None if ranked.total else suggest(reader, plan.query),
+        "undated": ix.reader.count(undated) if undated else None,
+        "suggestion": None if ranked.total else suggest(ix.reader, plan.query),
+        # The first tier of each hit: which articles the engine puts in which tier.
+        "tiers": sorted((m.record["id"], ix.reader.explain(plan, m)[0]) for m in ranked.page),
+        "stats": corpus_stats(ix, options).figures,
     }
     if plan.sort != "relevance":
         out["dates"] = [m.record["date"] for m in ranked.page]
     if snippets:  # the shared part, fed by each engine's records
-        out["hits"] = sorted((h.id, h.snippet, str(h.highlights), str(h.title_highlights))
-                             for h in search(reader, options).hits)
+        hits = search(ix, options).hits
+        out["hits"] = sorted((h.id, h.snippet, str(h.highlights), str(h.title_highlights)) for h in hits)
+        out["shown"] = [get_article(ix, h.id) for h in sorted(hits, key=lambda h: h.id)]
     return out
 
 
 def both(corpus: Path, base: Path) -> dict:
-    readers = {}
+    indexes = {}
     for engine in ENGINES:
         update_index(corpus, base / engine, engine=engine)
-        readers[engine] = open_index(base / engine)
-    return readers
+        indexes[engine] = open_index(base / engine)
+    return indexes
 
 
-def assert_same_answers(readers: dict, limit: int, snippets: bool) -> None:
+def assert_same_answers(indexes: dict, limit: int, snippets: bool) -> None:
     differences = []
     for query in QUERIES:
         for filters in FILTERS:
-            answers = {engine: answer(reader, query, filters, limit, snippets) for engine, reader in readers.items()}
+            answers = {engine: answer(ix, query, filters, limit, snippets) for engine, ix in indexes.items()}
             if answers["tantivy"] != answers["whoosh"]:
                 differences.append((query, filters, answers))
     assert not differences, differences[:3]

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from lbsearch import index as lbindex
-from lbsearch import updater
+from lbsearch import reading
 from lbsearch.engines import whoosh as whoosh_engine
-from lbsearch.index import IndexDamaged, IndexWriteFailed, open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.errors import IndexDamaged, IndexWriteFailed
+from lbsearch.updater import update_index
 
 from .conftest import (SEED_FILES, commit_files, largest_segment_file, root_file, seed_copies, stray_files,
                        write_lock_is_free)
@@ -137,7 +139,7 @@ def test_an_error_mid_update_keeps_the_old_index_and_frees_the_lock(corpus, tmp_
     seed_copies(corpus, added)  # 000.txt, 001.txt...
     shutil.copy(SEED_FILES[1], corpus / "zz_fails.txt")  # read last
 
-    real_call = updater.FileReader.__call__
+    real_call = reading.FileReader.__call__
 
     def failing_call(self, item):
         if os.path.basename(item.path) == "zz_fails.txt":
@@ -145,7 +147,7 @@ def test_an_error_mid_update_keeps_the_old_index_and_frees_the_lock(corpus, tmp_
         return real_call(self, item)
 
     with monkeypatch.context() as patch:
-        patch.setattr(updater.FileReader, "__call__", failing_call)
+        patch.setattr(reading.FileReader, "__call__", failing_call)
         with pytest.raises(IndexWriteFailed, match="Input/output error"):
             update_index(corpus, index_dir, jobs=jobs)
     assert snapshot(index_dir) == before
@@ -235,7 +237,7 @@ def test_searches_during_indexing_see_whole_commits(tmp_path, engine):
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
     script = (
-        "import shutil, sys; from pathlib import Path; from lbsearch.index import update_index\n"
+        "import shutil, sys; from pathlib import Path; from lbsearch.updater import update_index\n"
         f"corpus, ix, seeds = Path({str(corpus)!r}), Path({str(index_dir)!r}), {[str(p) for p in SEED_FILES]!r}\n"
         "for n in range(12):\n"
         "    shutil.copy(seeds[n % len(seeds)], corpus / f'n{n}.txt')\n"
@@ -341,7 +343,7 @@ def test_ctrl_c_is_a_clean_stop(tmp_path, engine, jobs):
     # articles are in and the next run only completes the copies.
     report = update_index(corpus, index_dir)
     assert report.added + report.unchanged == 1000
-    assert len(open_index(index_dir).copy_groups) == len(SEED_FILES)
+    assert len(open_index(index_dir).copies.groups) == len(SEED_FILES)
     assert lbindex.recorded_engine(index_dir) == engine
 
 

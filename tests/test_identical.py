@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 from lbsearch.places import resolve_district
 from lbsearch.query import SearchOptions, search
 from lbsearch.render import search_document

@@ -7,7 +7,9 @@ import shutil
 import pytest
 
 from lbsearch import index as lbindex
-from lbsearch.index import IndexIncompatible, open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.errors import IndexIncompatible, IndexProblem
+from lbsearch.updater import update_index
 from lbsearch.query import SearchOptions, search
 
 from .conftest import SEEDS, root_file
@@ -130,7 +132,7 @@ def test_refuses_to_write_into_a_folder_that_is_not_an_index(corpus, tmp_path):
     folder = tmp_path / "precious"
     folder.mkdir()
     (folder / "thesis.docx").write_text("do not delete")
-    with pytest.raises(lbindex.IndexProblem, match="not empty"):
+    with pytest.raises(IndexProblem, match="not empty"):
         update_index(corpus, folder)
     assert (folder / "thesis.docx").read_text() == "do not delete"
 

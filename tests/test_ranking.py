@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 from lbsearch.query import SearchOptions, search
 
 FILLER = "Hội nghị diễn ra tại trụ sở với sự tham dự của nhiều đại biểu. " * 3

@@ -12,8 +12,12 @@ from hypothesis import strategies as st
 
 import lbsearch.index as lbindex
 from lbsearch.extract import SkipFile, decode, extract
-from lbsearch.index import IndexBusy, open_index, update_index
-from lbsearch.query import QueryError, SearchOptions, make_snippet, parse_query, search
+from lbsearch.index import open_index
+from lbsearch.errors import IndexBusy
+from lbsearch.updater import update_index
+from lbsearch.plan import parse_query
+from lbsearch.query import QueryError, SearchOptions, search
+from lbsearch.snippets import make_snippet
 
 from .conftest import SEED_FILES, SEEDS, seed_copies, stray_files, write_lock_is_free
 
@@ -147,7 +151,7 @@ def test_snippet_offsets_stay_inside_the_snippet(body, query):
 def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):
     index_dir = tmp_path / "ix"
     update_index(corpus, index_dir)
-    holder = lbindex._WriteLock(index_dir)  # another lbsearch's lock: flock is per open file, so
+    holder = lbindex.WriteLock(index_dir)  # another lbsearch's lock: flock is per open file, so
     assert holder.acquire(0)  # it holds this process off as it would another
     try:
         monkeypatch.setattr(lbindex, "WRITE_LOCK_WAIT_SECONDS", 0.5)
@@ -234,7 +238,7 @@ def test_a_killed_indexer_leaves_the_last_commit_searchable(tmp_path, engine, jo
 
     def indexer(folder):
         code = (
-            "import sys; from pathlib import Path; from lbsearch.index import update_index; "
+            "import sys; from pathlib import Path; from lbsearch.updater import update_index\n"
             f"update_index(Path({str(corpus)!r}), Path({str(folder)!r}), rebuild=True, jobs={jobs})"
         )
         return subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)

@@ -26,7 +26,7 @@ def test_accent_case_and_unicode_form_find_the_same_articles(seed_ix, query):
 
 def test_tone_placement_does_not_matter(seed_ix):
     # 000 and 002 write "văn hóa"; the new-style spelling must find them too
-    assert "văn hóa" in seed_ix.article("000_de9231ce01b27642")["body"]
+    assert "văn hóa" in seed_ix.reader.article("000_de9231ce01b27642")["body"]
     assert ids(seed_ix, '"văn hoá"') == ids(seed_ix, '"văn hóa"') == ["000_de9231ce01b27642", "002_3030d9cee70eb42f"]
 
 
@@ -121,7 +121,7 @@ def test_folded_matches_are_highlighted_in_the_accented_text(seed_ix):
 
 def test_snippet_is_cut_at_word_boundaries(seed_ix):
     for hit in search(seed_ix, SearchOptions("Lixil")).hits + search(seed_ix, SearchOptions("hội nghị")).hits:
-        body = seed_ix.article(hit.id)["body"].replace("\n", " ")
+        body = seed_ix.reader.article(hit.id)["body"].replace("\n", " ")
         inner = hit.snippet.strip("…")
         assert inner in body
         at = body.index(inner)

@@ -15,7 +15,8 @@ import pytest
 
 from bench.htmlpages import render, story_from_text
 from lbsearch.extract import extract
-from lbsearch.index import open_index, update_index
+from lbsearch.index import open_index
+from lbsearch.updater import update_index
 from lbsearch.query import SearchOptions, search
 
 from .conftest import seed_text, to_cp1258

@@ -4,7 +4,10 @@ and that none of it reaches a pipe; a pipe closed early ends the command quietly
 from __future__ import annotations
 
 import fcntl
+import io
+import json
 import os
+import re
 import pty
 import struct
 import subprocess
@@ -13,7 +16,7 @@ import termios
 
 import pytest
 
-from lbsearch.index import update_index
+from lbsearch.updater import update_index
 
 from .conftest import SEEDS
 
@@ -120,3 +123,56 @@ def test_a_pipe_closed_early_is_a_quiet_exit_with_the_earned_status(environment,
                             env=env, timeout=60)
     os.close(write_end)
     assert writer.returncode == earned and writer.stderr == b""
+
+
+# What the terminal shows once colours and links are taken out.
+CODES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def screen_lines(shown: bytes) -> list[str]:
+    return CODES.sub("", shown.decode("utf-8")).replace("\r", "").split("\n")
+
+
+def test_the_pager_counts_rows_after_wrapping(environment):
+    """Issue #20: at 120x40 this article has 32 lines but takes 66 rows: it scrolled
+    past, because only newlines were counted."""
+    folder, env = environment
+    env, record = recording_pager(folder, env)
+    status, shown = in_terminal(["show", "000_de9231ce01b27642"], env, rows=40, columns=120)
+    assert status == 0 and "Quy chế phối hợp".encode() in record.read_bytes()
+    record.unlink()
+    status, shown = in_terminal(["show", "000_de9231ce01b27642"], env, rows=100, columns=120)
+    assert status == 0 and not record.exists() and "Quy chế phối hợp".encode() in shown
+
+
+def test_snippets_wrap_at_words_under_their_hit(environment):
+    folder, env = environment
+    snippet = json.loads(subprocess.run([sys.executable, "-m", "lbsearch", "search", "quy che phoi hop", "-n", "1",
+                                         "--json"], capture_output=True, env=env).stdout)["hits"][0]["snippet"]
+    status, shown = in_terminal(["search", "quy che phoi hop", "-n", "1", "--no-pager"], env, columns=60)
+    lines = screen_lines(shown)
+    assert status == 0 and max(len(line) for line in lines) <= 60
+    first = next(n for n, line in enumerate(lines) if line.startswith("   …"))
+    rows = lines[first:lines.index("", first)]
+    assert len(rows) > 2 and all(row.startswith("   ") and row[3] != " " for row in rows)
+    assert " ".join(row.strip() for row in rows) == " ".join(snippet.split())  # no word cut in two
+
+
+def test_highlights_stay_on_their_words_when_text_is_escaped():
+    from rich.console import Console
+
+    from lbsearch import render
+    from lbsearch.query import Hit, SearchResult
+
+    title = "a\tQuy chế"
+    snippet = "x\x1by ký Quy chế phối hợp"
+    hit = Hit(id="new\nline", path="/c/new\nline.txt", url=None, title=title, date=None, date_source=None,
+              districts=[], score=1.0, snippet=snippet, highlights=[[snippet.index("Quy"), len(snippet)]],
+              title_highlights=[[2, 9]])
+    shown = io.StringIO()
+    out = Console(file=shown, force_terminal=True, color_system="standard", width=200, soft_wrap=True)
+    render.print_hits(out, SearchResult(query="quy che", total=1, hits=[hit]))
+    text = shown.getvalue()
+    assert "a\\t" in text and "x\\x1by ký " in text and "new\\nline" in text
+    highlighted = re.findall(r"\x1b\[[0-9;]*33m([^\x1b]*)\x1b\[0m", text)
+    assert highlighted == ["Quy chế", "Quy chế phối hợp"]

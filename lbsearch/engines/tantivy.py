@@ -20,10 +20,10 @@ from pathlib import Path
 
 import tantivy
 
-from ..index import IndexBusy, IndexProblem
 from ..analysis import TITLE_LENGTH
-from ..plan import TITLE_BOOST, Boost, Clause, Condition, Need, ParsedQuery, SearchPlan
-from .results import Match, Ranked, stats_from_counts
+from ..errors import IndexBusy, IndexProblem
+from ..plan import Boost, Clause, Condition, Need, ScorePart, SearchPlan
+from .common import Match, PreparedArticle, Ranked
 
 NAME = "tantivy"
 WRITER_HEAP_BYTES = 256_000_000
@@ -48,7 +48,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("source", tokenizer_name="raw", index_option="basic")
     # source file and fingerprint in one column, read in one call for the no-change check.
     builder.add_text_field("keyprint", fast=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("copies", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("bands", tokenizer_name="raw", index_option="basic")  # copies.band_terms
     # A column too: which kept copies match is read from it, not from the stored records.
     builder.add_text_field("id", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field("record", stored=True)  # JSON of the stored article
@@ -120,18 +120,18 @@ def _writing():
 
 
 def open_writer(index_dir: Path, mode: str) -> "Writer":
-    ix = tantivy.Index(SCHEMA, path=str(index_dir), reuse=mode != "create")
-    return Writer(index_dir, ix, replace=mode == "replace")
+    return Writer(index_dir, tantivy.Index(SCHEMA, path=str(index_dir), reuse=mode != "create"))
 
 
 class Writer:
     """Deletes and adds through one tantivy IndexWriter, created only when there is
     something to write (and after worker processes are forked: tantivy runs threads)."""
 
-    def __init__(self, index_dir: Path, ix: tantivy.Index, replace: bool):
+    parallel_segments = False
+
+    def __init__(self, index_dir: Path, ix: tantivy.Index):
         self.index_dir = index_dir
         self.ix = ix
-        self.replace = replace
         self.pending_deletes: list[str] = []
         self.writer = None
 
@@ -146,8 +146,6 @@ class Writer:
                     ) from None
                 raise
             with _writing():
-                if self.replace:
-                    writer.delete_all_documents()
                 for source in self.pending_deletes:
                     writer.delete_documents_by_term("source", source)
             self.writer = writer
@@ -169,21 +167,13 @@ class Writer:
         else:
             self.writer.delete_documents_by_term("source", source)
 
-    def add_files(self, items, reader, jobs: int, progress):
-        from ..updater import read_in_order, read_in_processes
+    def add(self, article: PreparedArticle) -> None:
+        writer = self._writer()
+        with _writing():
+            writer.add_document(_document(article))
 
-        if jobs > 1:
-            results = read_in_processes(items, reader, jobs, progress)
-        else:
-            results = read_in_order(items, reader, progress)
-        outcomes = []
-        for outcome, articles in results:  # the pool is forked by the first result
-            for prepared in articles:
-                writer = self._writer()
-                with _writing():
-                    writer.add_document(_document(prepared))
-            outcomes.append(outcome)
-        return outcomes
+    def add_segments(self, segments: list) -> None:
+        raise NotImplementedError("tantivy writes its segments in its own threads")
 
     def commit(self) -> None:
         writer = self._writer()
@@ -223,13 +213,17 @@ class Writer:
                 path.unlink(missing_ok=True)
 
 
-def _document(prepared) -> tantivy.Document:
+def write_segment(index_dir: Path, articles) -> None:
+    raise NotImplementedError("tantivy writes its segments in its own threads")
+
+
+def _document(prepared: PreparedArticle) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("key", prepared.key)
     doc.add_text("source", prepared.source)
     doc.add_text("keyprint", f"{prepared.source}\t{prepared.fingerprint}")
-    for term in prepared.copy_terms:
-        doc.add_text("copies", term)
+    for term in prepared.band_terms:
+        doc.add_text("bands", term)
     doc.add_text("id", prepared.record["id"])
     doc.add_bytes("record", json.dumps({**prepared.record, "key": prepared.key}, ensure_ascii=False).encode("utf-8"))
     for name, text in prepared.terms.items():
@@ -267,18 +261,24 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
     return tantivy.Query.const_score_query(query, 0.0)
 
 
-def _clause_query(clause: Clause) -> tantivy.Query:
-    def one(field: str) -> tantivy.Query:
+def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> tantivy.Query:
+    def one(field: str, weight: float) -> tantivy.Query:
         if len(clause.syllables) == 1:
-            return _term(field, clause.syllables[0])
-        return tantivy.Query.phrase_query(SCHEMA, field, list(clause.syllables))
+            query = _term(field, clause.syllables[0])
+        else:
+            query = tantivy.Query.phrase_query(SCHEMA, field, list(clause.syllables))
+        return query if weight == 1.0 else tantivy.Query.boost_query(query, weight)
 
-    return _any([tantivy.Query.boost_query(one("title"), TITLE_BOOST), one("body")])
+    return _any([one(field, weight) for field, weight in fields])
 
 
-def _matching(parsed: ParsedQuery) -> tantivy.Query:
-    clauses = [(_MUST, _any([_clause_query(c) for c in group])) for group in parsed.groups]
-    clauses += [(_MUST_NOT, _clause_query(c)) for c in parsed.excluded]
+def _matching(plan: SearchPlan) -> tantivy.Query:
+    """The plan's query, scored by BM25 in its fields; every article without a query."""
+    parsed = plan.query
+    if parsed is None:
+        return tantivy.Query.all_query()
+    clauses = [(_MUST, _any([_clause_query(c, plan.fields) for c in group])) for group in parsed.groups]
+    clauses += [(_MUST_NOT, _clause_query(c, plan.fields)) for c in parsed.excluded]
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
@@ -301,21 +301,20 @@ def _date_is(low: int, high: int | None) -> tantivy.Query:
 
 
 class Reader:
-    copy_groups: list = []  # index.open_index sets the groups of copies of this commit
-
     def __init__(self, ix: tantivy.Index, searcher):
         self.ix = ix
         self.searcher = searcher
         self._hidden_for, self._hidden_query = None, None
 
-    def _filtered(self, plan: SearchPlan, scored: tantivy.Query, *, dated: bool = True) -> tantivy.Query:
+    def _filtered(self, plan: SearchPlan, scored: tantivy.Query) -> tantivy.Query:
+        filters = plan.filters
         clauses = [(_MUST, scored)]
-        if plan.hidden_ids:
-            clauses.append((_MUST_NOT, self._hidden(plan.hidden_ids)))
-        if plan.district_keys:
-            clauses.append((_MUST, _filter(_any([_term("districts", k) for k in plan.district_keys]))))
-        if dated and plan.date_range:
-            clauses.append((_MUST, _filter(_date_is(*plan.date_range))))
+        if filters.hidden_ids:
+            clauses.append((_MUST_NOT, self._hidden(filters.hidden_ids)))
+        if filters.district_keys:
+            clauses.append((_MUST, _filter(_any([_term("districts", k) for k in filters.district_keys]))))
+        if filters.date_range:
+            clauses.append((_MUST, _filter(_date_is(*filters.date_range))))
         return tantivy.Query.boolean_query(clauses)
 
     def _hidden(self, ids: frozenset[str]) -> tantivy.Query:
@@ -327,57 +326,52 @@ class Reader:
     def _count(self, query: tantivy.Query) -> int:
         return self.searcher.search(query, limit=1, count=True).count
 
+    def count(self, plan: SearchPlan) -> int:
+        # Counted without the ranking terms: scoring every match again would double the time.
+        return self._count(self._filtered(plan, _filter(_matching(plan))))
+
     def search(self, plan: SearchPlan) -> Ranked:
-        parsed = plan.query
         scored = tantivy.Query.boolean_query(
-            [(_MUST, _matching(parsed))] + [(_SHOULD, _boost_query(b)) for b in parsed.boosts()]
+            [(_MUST, _matching(plan))] + [(_SHOULD, _boost_query(b)) for b in plan.boosts]
         )
         query = self._filtered(plan, scored)
-        undated = 0
-        if plan.date_range:
-            undated = self._count(self._filtered(plan, _all([_matching(parsed), _filter(_date_is(0, 0))]), dated=False))
         if plan.sort != "relevance":
-            total = self._count(query)
-            return Ranked(total, self._by_date(plan, query) if total else [], undated)
+            total = self.count(plan)
+            return Ranked(total, self._by_date(plan, query) if total else [])
         # Tier by tier, each without the one before (tiers are nested), until the page is full.
         page: list[Match] = []
         previous = None
-        for tier in [*map(_condition, (t.condition for t in parsed.tiers())), None]:
+        for number, tier in enumerate([*(_condition(t.condition) for t in plan.tiers), None]):
             clauses = [(_MUST, query)]
             if tier is not None:
                 clauses.append((_MUST, tier))
             if previous is not None:
                 clauses.append((_MUST_NOT, previous))
-            page += self._best(tantivy.Query.boolean_query(clauses), plan.limit - len(page))[0]
+            page += self._best(plan, tantivy.Query.boolean_query(clauses), plan.limit - len(page), number)
             if len(page) == plan.limit:
                 break
             previous = tier
-        # Counted without the ranking terms: scoring every match again would double the time.
-        total = self._count(self._filtered(plan, _filter(_matching(parsed))))
-        return Ranked(total, page, undated)
+        return Ranked(self.count(plan), page)
 
-    def _best(self, query: tantivy.Query, limit: int) -> tuple[list[Match], int]:
-        """The limit best matches by score, ties by corpus path, and how many match.
-
-        As many more are read as tie with the last place, so the order never
-        depends on the index layout; the count comes with the first search.
-        """
-        fetch = limit + 1
-        result = self.searcher.search(query, limit=fetch, count=True)
-        total, hits = result.count, result.hits
+    def _best(self, plan: SearchPlan, query: tantivy.Query, limit: int, tier: int = 0) -> list[Match]:
+        """The limit best matches in the plan's order. As many more are read as tie
+        with the last place, so the order never depends on the index layout."""
         if not limit:
-            return [], total
+            return []
+        fetch = limit + 1
+        hits = self.searcher.search(query, limit=fetch, count=False).hits
         while len(hits) == fetch and hits[-1][0] == hits[limit - 1][0] and fetch < _MAX_TIES:
             fetch *= 4
             hits = self.searcher.search(query, limit=fetch, count=False).hits
         matches = [Match(score, self._record(address), address) for score, address in hits]
-        matches.sort(key=lambda m: (-m.score, m.record["key"]))
-        return matches[:limit], total
+        matches.sort(key=lambda m: plan.order_key(tier, m.score, 0, m.record["key"]))
+        return matches[:limit]
 
     def _by_date(self, plan: SearchPlan, query: tantivy.Query) -> list[Match]:
-        """Newest or oldest first, by score and then path within a day; no date last."""
+        """The page by day (plan.order_key), fetched a day at a time: by score and then
+        key within a day; no date last."""
         newest = plan.sort == "newest"
-        low, high = plan.date_range or (1, None)
+        low, high = plan.filters.date_range or (1, None)
         dated = _all([query, _filter(_date_is(low, high))])
         order = tantivy.Order.Desc if newest else tantivy.Order.Asc
         days = []
@@ -385,79 +379,63 @@ class Reader:
                                            order_by_field="date_num", order=order).hits:
             if day not in days:
                 days.append(day)
+        if len(days) < plan.limit and not plan.filters.date_range:
+            days.append(0)
         page: list[Match] = []
         for day in days:
-            page += self._best(_all([query, _filter(_date_is(day, day))]), plan.limit - len(page))[0]
-        if len(page) < plan.limit and not plan.date_range:
-            page += self._best(_all([query, _filter(_date_is(0, 0))]), plan.limit - len(page))[0]
+            page += self._best(plan, _all([query, _filter(_date_is(day, day))]), plan.limit - len(page))
         return page[:plan.limit]
 
     def _record(self, address) -> dict:
         return json.loads(self.searcher.doc(address).get_first("record"))
 
+    def _part(self, plan: SearchPlan, part: ScorePart) -> tantivy.Query:
+        return _any([_boost_query(b) for b in part.boosts]) if part.boosts else _matching(plan)
+
     def explain(self, plan: SearchPlan, match: Match) -> tuple[str | None, dict[str, float]]:
-        """The first ranking tier one article is in (None: none), and how much each
-        part of the query adds to its score."""
-        parts: dict[str, list[tantivy.Query]] = {"match": [_matching(plan.query)]}
-        parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
         this = _filter(_term("id", match.record["id"]))
         scores = {}
-        for name, queries in parts.items():
-            hits = self.searcher.search(_all([_any(queries), this]), limit=1, count=False).hits
-            scores[name] = round(hits[0][0], 4) if hits else 0.0
-        tier = next((t.name for t in plan.query.tiers() if self._count(_all([_condition(t.condition), this]))), None)
+        for part in plan.score_parts():
+            hits = self.searcher.search(_all([self._part(plan, part), this]), limit=1, count=False).hits
+            scores[part.name] = round(hits[0][0], 4) if hits else 0.0
+        tier = next((t.name for t in plan.tiers if self._count(_all([_condition(t.condition), this]))), None)
         return tier, scores
-
-    def count(self, parsed: ParsedQuery) -> int:
-        return self._count(_matching(parsed))
 
     def article(self, article_id: str) -> dict | None:
         hits = self.searcher.search(_term("id", article_id), limit=1, count=False).hits
         return self._record(hits[0][1]) if hits else None
 
-    def stats(self, plan: SearchPlan | None = None) -> tuple[dict, int]:
-        """Counts of the articles the plan selects (every article without one), and how
-        many matches its date filter left out for having no date."""
-        selected, undated = tantivy.Query.all_query(), 0
-        if plan is not None:
-            matching = _filter(_matching(plan.query)) if plan.query else tantivy.Query.all_query()
-            selected = self._filtered(plan, matching)
-            if plan.date_range:
-                undated = self._count(self._filtered(plan, _all([matching, _filter(_date_is(0, 0))]), dated=False))
+    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int]]:
         aggregations = {
             "days": {"terms": {"field": "date_num", "size": _DAYS_MAX}},
             "districts": {"terms": {"field": "districts", "size": 1000}},
         }
-        counts = self.searcher.aggregate(selected, aggregations)
+        counts = self.searcher.aggregate(self._filtered(plan, _filter(_matching(plan))), aggregations)
         per_day = {int(b["key"]): b["doc_count"] for b in counts["days"]["buckets"]}
         per_district = {b["key"]: b["doc_count"] for b in counts["districts"]["buckets"]}
-        return stats_from_counts(sum(per_day.values()), per_day, per_district), undated
+        return sum(per_day.values()), per_day, per_district
 
     def doc_frequency(self, field: str, term: str) -> int:
         return self._count(_term(field, term))
 
     def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
-        """Those of ids whose articles the plan's query and filters select."""
-        matching = _filter(_matching(plan.query)) if plan.query else tantivy.Query.all_query()
-        query = self._filtered(plan, _all([matching, _filter(tantivy.Query.term_set_query(SCHEMA, "id", ids))]))
+        these = _filter(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+        query = self._filtered(plan, _all([_filter(_matching(plan)), these]))
         # A terms count over the id column: 4 ms for 5,000 kept copies at 25,000 articles,
         # where reading the matches ordered by id took 85 ms.
         counts = self.searcher.aggregate(query, {"ids": {"terms": {"field": "id", "size": len(ids)}}})
         return {bucket["key"] for bucket in counts["ids"]["buckets"]}
 
     def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
-        """The records of the articles that have any of these copies terms."""
-        hits = self.searcher.search(_any([_term("copies", t) for t in terms]), limit=limit, count=False).hits
+        hits = self.searcher.search(_any([_term("bands", t) for t in terms]), limit=limit, count=False).hits
         return [self._record(address) for _, address in hits]
 
     def records_of(self, source: str) -> list[dict]:
-        """The records of the articles of one corpus file."""
         query = _term("source", source)
         hits = self.searcher.search(query, limit=max(self._count(query), 1), count=False).hits
         return [self._record(address) for _, address in hits]
 
     def records(self):
-        """Every article's record."""
         total = self.searcher.num_docs
         if total:
             for _, address in self.searcher.search(tantivy.Query.all_query(), limit=total, count=False).hits:

@@ -27,16 +27,13 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
 from whoosh.writing import MERGE_SMALL, OPTIMIZE, PostingPool, SegmentWriter
 
-from ..index import sync_folder
-from ..plan import TITLE_BOOST, Boost, Clause, Condition, Need, ParsedQuery, SearchPlan
-from .results import Match, Ranked, stats_from_counts
+from ..durable import sync_folder
+from ..plan import Boost, Clause, Condition, Need, ScorePart, SearchPlan
+from .common import Match, PreparedArticle, Ranked
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 128  # Whoosh's posting buffer, per writing process
-_NO_DATE_LAST = 99_999_999
 _TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")
-# Every search passes optimize=False: Whoosh 2.7.4's block-quality skipping can loop
-# forever in UnionMatcher/AndMaybeMatcher (whoosh issues 446 and 461).
 
 
 def versions() -> dict:
@@ -113,7 +110,7 @@ def make_schema() -> Schema:
         key=ID(unique=True, stored=True, sortable=True),  # updater.PreparedArticle.key
         source=ID(sortable=True),  # the corpus file: what an update deletes by
         fingerprint=ID(sortable=True),
-        copies=KEYWORD(scorable=False),  # copies.band_terms
+        bands=KEYWORD(scorable=False),  # copies.band_terms
         id=ID(stored=True),
         record=STORED,
         lengths=STORED,  # exact token count of each scored field: see _SegmentWriter.add_reader
@@ -227,12 +224,12 @@ class _FieldLengths:
 _SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact", "title_exact")
 
 
-def _fields(prepared) -> dict:
+def _fields(prepared: PreparedArticle) -> dict:
     return {
         "key": prepared.key,
         "source": prepared.source,
         "fingerprint": prepared.fingerprint,
-        "copies": " ".join(prepared.copy_terms),
+        "bands": " ".join(prepared.band_terms),
         "id": prepared.record["id"],
         "record": prepared.record,
         "lengths": {name: len(prepared.terms[name].split()) for name in _SCORED_FIELDS},
@@ -251,11 +248,17 @@ def open_writer(index_dir: Path, mode: str) -> "Writer":
         ix = DurableFileStorage(str(index_dir)).create().create_index(make_schema())
     else:
         ix = _open(index_dir)
-    return Writer(index_dir, ix, replace=mode != "update")
+    return Writer(index_dir, ix, replace=mode == "create")
 
 
 class Writer:
-    """Adds, deletes and commits; replace drops every old segment at the commit."""
+    """Adds, deletes and commits; replace (a new index) keeps no old segment at the commit.
+
+    Whoosh spends its time adding documents, not reading files: with several
+    processes, each writes a segment of its own (write_segment), which the
+    commit adds (add_segments)."""
+
+    parallel_segments = True
 
     def __init__(self, index_dir: Path, ix, replace: bool):
         self.index_dir = index_dir
@@ -283,24 +286,11 @@ class Writer:
         self.writer.delete_by_term("source", source)
         self.deleted = True
 
-    def add_files(self, items, reader, jobs: int, progress):
-        from ..updater import read_in_order, split_by_size, worker_pool
+    def add(self, article: PreparedArticle) -> None:
+        self.writer.add_document(**_fields(article))
 
-        if jobs <= 1:
-            outcomes = []
-            for outcome, articles in read_in_order(items, reader, progress):
-                for prepared in articles:
-                    self.writer.add_document(**_fields(prepared))
-                outcomes.append(outcome)
-            return outcomes
-        # Whoosh spends its time adding documents, not reading files: each worker
-        # writes a segment of its own, which the commit adds.
-        chunks = split_by_size(items, jobs)
-        with worker_pool(jobs) as pool:
-            results = pool.starmap(_segment_worker, [(self.index_dir, reader, chunk) for chunk in chunks])
-        progress(len(items))
-        self.segments = [segment for _, segment in results if segment is not None]
-        return [outcome for outcomes, _ in results for outcome in outcomes]
+    def add_segments(self, segments: list) -> None:
+        self.segments += [segment for segment in segments if segment is not None]
 
     def commit(self) -> None:
         new = list(self.segments)
@@ -334,24 +324,22 @@ def _remove_uncommitted(index_dir: Path) -> None:
     shutil.rmtree(index_dir / "MAIN.tmp", ignore_errors=True)
 
 
-def _segment_worker(index_dir: Path, reader, items):
-    """In a worker process: index items into a new segment; (outcomes, segment or None).
+def write_segment(index_dir: Path, articles) -> object | None:
+    """In a worker process: index articles into a new segment; the segment, or None
+    when there was none.
 
     The segment is finished but not committed, and the shared temporary folder is
     left for the parent's writer to remove (Whoosh's MpWriter does the same).
     """
-    from ..updater import read_in_order
-
     writer = _SegmentWriter(_open(index_dir))
-    outcomes = []
-    for outcome, articles in read_in_order(items, reader, lambda done: None):
-        for prepared in articles:
-            writer.add_document(**_fields(prepared))
-        outcomes.append(outcome)
-    if not any(outcome.data_hash for outcome in outcomes):
+    added = False
+    for article in articles:
+        writer.add_document(**_fields(article))
+        added = True
+    if not added:
         writer._close_segment()
-        return outcomes, None
-    return outcomes, writer._finalize_segment()
+        return None
+    return writer._finalize_segment()
 
 
 def _text(value) -> str:
@@ -365,20 +353,20 @@ def open_reader(index_dir: Path) -> "Reader":
     return Reader(_open(index_dir))
 
 
-def _clause_query(clause: Clause) -> wq.Query:
+def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> wq.Query:
     if len(clause.syllables) == 1:
-        term = clause.syllables[0]
-        return wq.Or([wq.Term("title", term, boost=TITLE_BOOST), wq.Term("body", term)])
-    return wq.Or([
-        wq.Phrase("title", list(clause.syllables), boost=TITLE_BOOST),
-        wq.Phrase("body", list(clause.syllables)),
-    ])
+        return wq.Or([wq.Term(field, clause.syllables[0], boost=weight) for field, weight in fields])
+    return wq.Or([wq.Phrase(field, list(clause.syllables), boost=weight) for field, weight in fields])
 
 
-def _matching(parsed: ParsedQuery) -> wq.Query:
-    positive = wq.And([wq.Or([_clause_query(c) for c in group]) for group in parsed.groups])
+def _matching(plan: SearchPlan) -> wq.Query:
+    """The plan's query, scored by BM25 in its fields; every article without a query."""
+    parsed = plan.query
+    if parsed is None:
+        return wq.Every()
+    positive = wq.And([wq.Or([_clause_query(c, plan.fields) for c in group]) for group in parsed.groups])
     if parsed.excluded:
-        return wq.AndNot(positive, wq.Or([_clause_query(c) for c in parsed.excluded]))
+        return wq.AndNot(positive, wq.Or([_clause_query(c, plan.fields) for c in parsed.excluded]))
     return positive
 
 
@@ -398,102 +386,97 @@ def _condition(condition: Condition) -> wq.Query:
     return wq.And([wq.Or([wq.And([_need(n) for n in needs]) for needs in group]) for group in condition])
 
 
-def _filters(plan: SearchPlan) -> tuple[wq.Query | None, wq.Query | None]:
-    districts = wq.Or([wq.Term("districts", k) for k in plan.district_keys]) if plan.district_keys else None
-    dated = None
-    if plan.date_range:
-        dated = wq.NumericRange("date_num", *plan.date_range)
-    return districts, dated
+def _filter_queries(plan: SearchPlan) -> list[wq.Query]:
+    """The plan's district and date filters as queries an article must match."""
+    filters = plan.filters
+    queries = []
+    if filters.district_keys:
+        queries.append(wq.Or([wq.Term("districts", k) for k in filters.district_keys]))
+    if filters.date_range == (0, 0):
+        # NumericRange(0, 0) reads 0 as "open" and matches everything: a Term finds the undated.
+        queries.append(wq.Term("date_num", 0))
+    elif filters.date_range:
+        queries.append(wq.NumericRange("date_num", *filters.date_range))
+    return queries
 
 
 def _hidden(searcher, plan: SearchPlan) -> set[int]:
     """The documents of the copies the plan leaves out."""
-    if not plan.hidden_ids:
+    if not plan.filters.hidden_ids:
         return set()
-    return _docs(searcher, wq.Or([wq.Term("id", i) for i in plan.hidden_ids]))
+    return _docs(searcher, wq.Or([wq.Term("id", i) for i in plan.filters.hidden_ids]))
 
 
 class Reader:
-    copy_groups: list = []  # index.open_index sets the groups of copies of this commit
-
     def __init__(self, ix):
         self.ix = ix
+
+    def _selected(self, searcher, plan: SearchPlan) -> set[int]:
+        """The documents the plan's query and filters select."""
+        selected = _docs(searcher, _matching(plan)) - _hidden(searcher, plan)
+        for query in _filter_queries(plan):
+            selected &= _docs(searcher, query)
+        return selected
 
     def search(self, plan: SearchPlan) -> Ranked:
         """Score every match once, then order only what can reach the page.
 
-        Whoosh's sorting collector built a full sort key (accent tier, score, corpus
-        path read from a column) for every match, which took most of a common
-        word's search; here a match costs its score and two set lookups, and paths
-        are read only for the articles that tie for the last places of the page.
+        Whoosh's sorting collector built a full sort key (tier, score, corpus path
+        read from a column) for every match, which took most of a common word's
+        search; here a match costs its score and a set lookup, and keys are read
+        only for the articles that tie for the last places of the page.
         """
-        parsed = plan.query
-        boosts = [_boost_query(b) for b in parsed.boosts()]
-        query = _matching(parsed)
+        boosts = [_boost_query(b) for b in plan.boosts]
+        query = _matching(plan)
         if boosts:
             query = wq.AndMaybe(query, wq.Or(boosts))
         with self.ix.searcher() as searcher:
-            district_filter, date_filter = _filters(plan)
-            districts = _docs(searcher, district_filter)
-            dated = _docs(searcher, date_filter)
-            hidden = _hidden(searcher, plan)
-            # NumericRange(0, 0) reads 0 as "open" and matches everything: a Term finds the undated.
-            undated = _docs(searcher, wq.Term("date_num", 0)) if dated is not None else set()
+            allowed = self._selected(searcher, plan)
             context = searcher.context()
             matches: list[tuple[float, int]] = []
-            undated_count = 0
             for leaf, offset in searcher.leaf_searchers():
+                # Every match in turn, never Whoosh's block-quality skipping (its top-N
+                # collector's), which can loop forever in UnionMatcher/AndMaybeMatcher
+                # in 2.7.4 (whoosh issues 446 and 461).
                 matcher = query.matcher(leaf, context)
                 while matcher.is_active():
                     docnum = offset + matcher.id()
-                    if docnum in hidden:
-                        pass  # a copy of a story another article stands for
-                    elif districts is None or docnum in districts:
-                        if dated is None or docnum in dated:
-                            # Rounded: equal articles in different segments can score a few
-                            # units in the last place apart, and must still tie.
-                            matches.append((round(matcher.score(), 9), docnum))
-                        elif docnum in undated:
-                            undated_count += 1
+                    if docnum in allowed:
+                        # Rounded: equal articles in different segments can score a few
+                        # units in the last place apart, and must still tie.
+                        matches.append((round(matcher.score(), 9), docnum))
                     matcher.next()
             page = self._page(searcher, matches, plan)
             return Ranked(
                 total=len(matches),
                 page=[Match(score, searcher.stored_fields(docnum)["record"], docnum) for score, docnum in page],
-                undated=undated_count,
             )
 
     def _page(self, searcher, matches, plan: SearchPlan) -> list[tuple[float, int]]:
-        """The best plan.limit matches: by accent tier (relevance) or date, then score,
-        then corpus path, so that the order never depends on the index's layout."""
-        if plan.sort == "relevance":
+        """The best plan.limit matches in plan.order_key order."""
+        reader = searcher.reader()
+        date_of = reader.column_reader("date_num")
+        tiers = [_docs(searcher, _condition(t.condition)) for t in plan.tiers] if plan.sort == "relevance" else []
+
+        def order(match, key=""):
             # The tier of a match: how many of the (nested) tiers leave it out.
-            tiers = [_docs(searcher, _condition(t.condition)) for t in plan.query.tiers()]
-
-            def order(match):  # lower first
-                return (sum(match[1] not in tier for tier in tiers), -match[0])
-        else:
-            date_of = searcher.reader().column_reader("date_num")
-            newest = plan.sort == "newest"
-
-            def order(match):  # unknown dates last either way
-                day = date_of[match[1]]
-                return (-day if newest else day or _NO_DATE_LAST, -match[0])
+            tier = sum(match[1] not in members for members in tiers)
+            return plan.order_key(tier, match[0], date_of[match[1]], key)
 
         best = heapq.nsmallest(plan.limit, matches, key=order)
         if not best:
             return []
-        last = order(best[-1])
-        contenders = best if len(best) < plan.limit else [m for m in matches if order(m) <= last]
-        path_of = searcher.reader().column_reader("key")
-        contenders.sort(key=lambda match: (order(match), path_of[match[1]]))
+        last = order(best[-1])[:-1]
+        contenders = best if len(best) < plan.limit else [m for m in matches if order(m)[:-1] <= last]
+        key_of = reader.column_reader("key")
+        contenders.sort(key=lambda match: order(match, key_of[match[1]]))
         return contenders[:plan.limit]
 
+    def count(self, plan: SearchPlan) -> int:
+        with self.ix.searcher() as searcher:
+            return len(self._selected(searcher, plan))
+
     def explain(self, plan: SearchPlan, match: Match) -> tuple[str | None, dict[str, float]]:
-        """The first ranking tier one article is in (None: none), and how much each
-        part of the query adds to its score."""
-        parts: dict[str, list[wq.Query]] = {"match": [_matching(plan.query)]}
-        parts.update({kind: [_boost_query(b) for b in boosts] for kind, boosts in plan.query.boosts_by_kind().items()})
         with self.ix.searcher() as searcher:
 
             def matcher_at(query: wq.Query):
@@ -503,39 +486,28 @@ class Reader:
                 return matcher if matcher.is_active() and matcher.id() == match.ref else None
 
             scores = {}
-            for name, queries in parts.items():
-                matcher = matcher_at(queries[0] if len(queries) == 1 else wq.Or(queries))
-                scores[name] = round(matcher.score(), 4) if matcher else 0.0
-            tier = next((t.name for t in plan.query.tiers() if matcher_at(_condition(t.condition))), None)
+            for part in plan.score_parts():
+                matcher = matcher_at(self._part(plan, part))
+                scores[part.name] = round(matcher.score(), 4) if matcher else 0.0
+            tier = next((t.name for t in plan.tiers if matcher_at(_condition(t.condition))), None)
         return tier, scores
 
-    def count(self, parsed: ParsedQuery) -> int:
-        with self.ix.searcher() as searcher:
-            return len(searcher.search(_matching(parsed), limit=1, optimize=False))
+    @staticmethod
+    def _part(plan: SearchPlan, part: ScorePart) -> wq.Query:
+        if not part.boosts:
+            return _matching(plan)
+        queries = [_boost_query(b) for b in part.boosts]
+        return queries[0] if len(queries) == 1 else wq.Or(queries)
 
     def article(self, article_id: str) -> dict | None:
         with self.ix.searcher() as searcher:
             stored = searcher.document(id=article_id)
         return stored["record"] if stored else None
 
-    def stats(self, plan: SearchPlan | None = None) -> tuple[dict, int]:
-        """Counts of the articles the plan selects (every article without one), and how
-        many matches its date filter left out for having no date."""
+    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int]]:
         with self.ix.searcher() as searcher:
             reader = searcher.reader()
-            selected = set(reader.all_doc_ids())
-            undated = 0
-            if plan is not None:
-                selected -= _hidden(searcher, plan)
-                if plan.query:
-                    selected &= _docs(searcher, _matching(plan.query))
-                district_filter, date_filter = _filters(plan)
-                if district_filter is not None:
-                    selected &= _docs(searcher, district_filter)
-                if date_filter is not None:
-                    # NumericRange(0, 0) reads 0 as "open": a Term finds the undated.
-                    undated = len(selected & _docs(searcher, wq.Term("date_num", 0)))
-                    selected &= _docs(searcher, date_filter)
+            selected = self._selected(searcher, plan)
             date_of = reader.column_reader("date_num")
             per_day: dict[int, int] = {}
             for docnum in selected:
@@ -546,36 +518,27 @@ class Reader:
                 key = _text(key)
                 postings = reader.postings("districts", key)
                 per_district[key] = sum(1 for docnum in postings.all_ids() if docnum in selected)
-        return stats_from_counts(len(selected), per_day, per_district), undated
+        return len(selected), per_day, per_district
 
     def doc_frequency(self, field: str, term: str) -> int:
         with self.ix.reader() as reader:
             return reader.doc_frequency(field, term)
 
     def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
-        """Those of ids whose articles the plan's query and filters select."""
         with self.ix.searcher() as searcher:
-            selected = _docs(searcher, wq.Or([wq.Term("id", i) for i in ids]))
-            if plan.query:
-                selected &= _docs(searcher, _matching(plan.query))
-            for query in _filters(plan):
-                if query is not None:
-                    selected &= _docs(searcher, query)
+            selected = _docs(searcher, wq.Or([wq.Term("id", i) for i in ids])) & self._selected(searcher, plan)
             return {searcher.stored_fields(n)["id"] for n in selected}
 
     def copy_candidates(self, terms: list[str], limit: int = 100) -> list[dict]:
-        """The records of the articles that have any of these copies terms."""
         with self.ix.searcher() as searcher:
-            query = wq.Or([wq.Term("copies", t) for t in terms])
+            query = wq.Or([wq.Term("bands", t) for t in terms])
             return [searcher.stored_fields(n)["record"] for n in list(query.docs(searcher))[:limit]]
 
     def records_of(self, source: str) -> list[dict]:
-        """The records of the articles of one corpus file."""
         with self.ix.searcher() as searcher:
             return [searcher.stored_fields(n)["record"] for n in _docs(searcher, wq.Term("source", source))]
 
     def records(self):
-        """Every article's record."""
         with self.ix.reader() as reader:
             for fields in reader.all_stored_fields():
                 yield fields["record"]
@@ -585,5 +548,5 @@ class Reader:
             return [(_text(term), info.doc_frequency()) for term, info in reader.iter_prefix(field, prefix)]
 
 
-def _docs(searcher, query: wq.Query | None) -> set[int] | None:
-    return None if query is None else set(query.docs(searcher))
+def _docs(searcher, query: wq.Query) -> set[int]:
+    return set(query.docs(searcher))
