@@ -126,11 +126,9 @@ def _stderr():
 
 def _say(message: str, style: str = "") -> None:
     """One line on stderr, shown literally: no markup, control characters escaped."""
-    from rich.text import Text
+    from . import render
 
-    from .text import visible
-
-    _stderr().print(Text(visible(message), style=style))
+    render.line(_stderr(), message, style)
 
 
 def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None,
@@ -147,15 +145,9 @@ def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | Non
         if not sys.stderr.isatty():
             return updater.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
                                       on_warning=on_warning)
-        from rich.progress import Progress
-
-        # Rich keeps the bar below the warnings printed through the same console.
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task("indexing", total=None)
-            return updater.update_index(
-                corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine, on_warning=on_warning,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+        with render.progress_bar(err, "indexing") as on_progress:
+            return updater.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
+                                        on_warning=on_warning, on_progress=on_progress)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: the index keeps its last complete state") from None
 
@@ -197,11 +189,9 @@ def index_command(
     corpus = corpus or _default_corpus()
     index_dir = index_dir or _default_index()
     report = _build(corpus, index_dir, rebuild, jobs, engine)
-    from rich.text import Text
-
     from . import render
 
-    render.console().print(Text(_report_line(report, corpus, index_dir)))
+    render.line(render.console(), _report_line(report, corpus, index_dir))
     return EXIT_MATCH
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .query import Hit, SearchResult
 
 HIGHLIGHT_STYLE = "bold yellow"
-# The version of every --json document's shape (schemas/*.schema.json): raised when
+# The version of every --json document's shape (data/*.schema.json): raised when
 # a key is removed, renamed or changes its meaning; a new key leaves it as it is.
 JSON_SCHEMA_VERSION = 1
 
@@ -54,6 +54,24 @@ def console(stream: IO[str] | None = None) -> Console:
     return _Console(
         file=stream or sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True
     )
+
+
+def line(out: Console, message: str, style: str = "") -> None:
+    """One line of lbsearch's own, shown literally: no markup, control characters escaped."""
+    from rich.text import Text
+
+    out.print(Text(visible(message), style=style))
+
+
+@contextmanager
+def progress_bar(out: Console, label: str):
+    """A transient progress bar on out; yields the callback (done, total) that moves it.
+    Rich keeps the bar below the warnings printed through the same console."""
+    from rich.progress import Progress
+
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 DEFAULT_PAGER = "less -R"

@@ -20,6 +20,7 @@ from lbsearch import reading
 from lbsearch.engines import whoosh as whoosh_engine
 from lbsearch.index import open_index
 from lbsearch.errors import IndexDamaged, IndexWriteFailed
+from lbsearch.query import SearchOptions, search
 from lbsearch.updater import update_index
 
 from .conftest import (SEED_FILES, commit_files, largest_segment_file, root_file, seed_copies, stray_files,
@@ -356,3 +357,32 @@ def test_unreadable_metadata_is_rebuilt_not_a_dead_end(corpus, tmp_path):
     report = update_index(corpus, index_dir, rebuild=True)
     assert report.rebuilt and "unreadable" in report.reason
     assert snapshot(index_dir) == snapshot_of_fresh(corpus, tmp_path)
+
+
+def test_an_engine_switch_killed_at_any_moment_leaves_an_index_that_answers(tmp_path, engine):
+    """A rebuild is built beside the index and swapped in whole: killed (SIGKILL, Ctrl-C)
+    at any moment, the folder holds the old index or the new one, and the next run
+    removes what the killed one left beside it."""
+    import signal
+
+    from bench.generate import generate
+
+    corpus = tmp_path / "corpus"
+    generate(corpus, 400)
+    index_dir = tmp_path / "ix"
+    other = "whoosh" if engine == "tantivy" else "tantivy"
+    update_index(corpus, index_dir, engine=other)
+    command = [sys.executable, "-m", "lbsearch", "index", str(corpus), "--index", str(index_dir), "--engine", engine]
+    for moment, sig in ((0.6, signal.SIGKILL), (1.0, signal.SIGINT), (1.6, signal.SIGKILL)):
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(moment)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+        answered = search(open_index(index_dir), SearchOptions("công đoàn", limit=1))
+        assert answered.total > 0, (moment, sig)
+        assert lbindex.recorded_engine(index_dir) in (engine, other)
+    report = update_index(corpus, index_dir, engine=engine)
+    assert lbindex.recorded_engine(index_dir) == engine
+    assert report.rebuilt or report.unchanged == 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "ix"]  # nothing left beside

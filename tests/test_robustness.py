@@ -117,10 +117,8 @@ def test_any_query_runs_or_is_a_clear_error(seed_ix, text):
 
 def test_a_ten_kilobyte_query_is_refused_quickly(seed_ix):
     started = time.monotonic()
-    try:
+    with pytest.raises(QueryError, match="too long"):
         search(seed_ix, SearchOptions("quy " * 2500))
-    except QueryError as err:
-        assert "too long" in str(err)
     assert time.monotonic() - started < 5
 
 

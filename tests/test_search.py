@@ -9,6 +9,8 @@ from lbsearch.places import resolve_district
 from lbsearch.query import QueryError, SearchOptions, parse_query, search
 from lbsearch.text import fold
 
+from .conftest import SEEDS
+
 QUY_CHE = ["000_de9231ce01b27642", "001_6ae812ba00bba860", "004_c22b981af91ee202"]
 
 
@@ -56,7 +58,9 @@ def test_or_and_not(seed_ix):
 
 
 def test_furniture_words_never_match(seed_ix):
+    seeds = " ".join(fold(path.read_text("utf-8")) for path in SEEDS.glob("*.txt"))
     for query in ('"Tô Lâm"', "iHanoi", "MICCO", "Selta", "VNeID", '"Yên Nghĩa"'):
+        assert fold(query.strip('"')) in seeds, query  # the files have the words, in their furniture
         assert ids(seed_ix, query) == [], query
 
 
@@ -107,7 +111,9 @@ def test_sort_by_date_puts_undated_last(seed_ix):
 
 
 def test_folded_matches_are_highlighted_in_the_accented_text(seed_ix):
-    for hit in search(seed_ix, SearchOptions("quy che phoi hop")).hits:
+    hits = search(seed_ix, SearchOptions("quy che phoi hop")).hits
+    assert len(hits) == len(QUY_CHE)
+    for hit in hits:
         assert hit.highlights, hit.id
         for start, end in hit.highlights:
             marked = hit.snippet[start:end]
@@ -120,7 +126,9 @@ def test_folded_matches_are_highlighted_in_the_accented_text(seed_ix):
 
 
 def test_snippet_is_cut_at_word_boundaries(seed_ix):
-    for hit in search(seed_ix, SearchOptions("Lixil")).hits + search(seed_ix, SearchOptions("hội nghị")).hits:
+    hits = search(seed_ix, SearchOptions("Lixil")).hits + search(seed_ix, SearchOptions("hội nghị")).hits
+    assert len(hits) >= 3
+    for hit in hits:
         body = seed_ix.reader.article(hit.id)["body"].replace("\n", " ")
         inner = hit.snippet.strip("…")
         assert inner in body
