@@ -72,11 +72,28 @@ class Interrupted(CliError):
 
 
 def _default_index() -> Path:
-    return Path(os.environ.get("LBSEARCH_INDEX") or "index")
+    """$LBSEARCH_INDEX; else ./index where the current folder holds an lbsearch index
+    (or is laid out as this project: an empty index/ beside seeds/); else one index
+    per user in the platform's data folder (~/.local/share/lbsearch/index on Linux)."""
+    if os.environ.get("LBSEARCH_INDEX"):
+        return Path(os.environ["LBSEARCH_INDEX"])
+    local = Path("index")
+    if local.is_dir():
+        from . import index
+
+        if index.index_exists(local) or (Path("seeds").is_dir() and not index.holds_other_files(local)):
+            return local
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("lbsearch")) / "index"
 
 
-def _default_corpus() -> Path:
-    return Path(os.environ.get("LBSEARCH_CORPUS") or "seeds")
+def _default_corpus() -> Path | None:
+    """The folder a first search builds from when there is no index: $LBSEARCH_CORPUS,
+    else ./seeds (the bundled articles, in this project's folder)."""
+    if os.environ.get("LBSEARCH_CORPUS"):
+        return Path(os.environ["LBSEARCH_CORPUS"])
+    return Path("seeds") if Path("seeds").is_dir() else None
 
 
 IndexOption = typer.Option(None, "--index", help="Index folder [default: ./index or $LBSEARCH_INDEX].")
@@ -131,8 +148,8 @@ def _say(message: str, style: str = "") -> None:
     render.line(_stderr(), message, style)
 
 
-def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | None = None,
-           engine: str | None = None):
+def _build(folders: list[Path], index_dir: Path, rebuild: bool = False, jobs: int | None = None,
+           engine: str | None = None, forget: list[Path] = ()):
     """Run the indexer: warnings on stderr, and a progress bar there when it is a terminal."""
     from . import render, updater
 
@@ -143,16 +160,16 @@ def _build(corpus: Path, index_dir: Path, rebuild: bool = False, jobs: int | Non
 
     try:
         if not sys.stderr.isatty():
-            return updater.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
-                                      on_warning=on_warning)
+            return updater.update_index(folders, index_dir, forget=forget, rebuild=rebuild, jobs=jobs,
+                                        engine=engine, on_warning=on_warning)
         with render.progress_bar(err, "indexing") as on_progress:
-            return updater.update_index(corpus, index_dir, rebuild=rebuild, jobs=jobs, engine=engine,
-                                        on_warning=on_warning, on_progress=on_progress)
+            return updater.update_index(folders, index_dir, forget=forget, rebuild=rebuild, jobs=jobs,
+                                        engine=engine, on_warning=on_warning, on_progress=on_progress)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: the index keeps its last complete state") from None
 
 
-def _report_line(report, corpus: Path, index_dir: Path) -> str:
+def _report_line(report, index_dir: Path) -> str:
     counts = ", ".join(
         f"{getattr(report, name)} {name}"
         for name in ("added", "updated", "removed", "unchanged", "skipped")
@@ -160,15 +177,18 @@ def _report_line(report, corpus: Path, index_dir: Path) -> str:
     read = f"; {report.articles_read} article{'' if report.articles_read == 1 else 's'} read" if report.articles_read else ""
     found = f"; {report.copies_found} copies of other articles' stories" if report.copies_found else ""
     rebuilt = f" (rebuilt: {report.reason})" if report.rebuilt and report.reason else ""
-    return f"indexed {corpus} into {index_dir} ({report.engine}): {counts} files{read}{found}{rebuilt}"
+    folders = ", ".join(c.folder for c in report.collections) or "no folder"
+    return f"indexed {folders} into {index_dir} ({report.engine}): {counts} files{read}{found}{rebuilt}"
 
 
 @app.command("index")
 def index_command(
-    corpus: Optional[Path] = typer.Argument(
-        None, help="Folder of articles: .txt/.md, saved pages .html/.htm, JSON Lines .jsonl/.json "
-        "[default: ./seeds or $LBSEARCH_CORPUS]."
+    folders: Optional[List[Path]] = typer.Argument(
+        None, metavar="[FOLDER]...", help="Folders of articles to add: .txt/.md, saved pages .html/.htm, "
+        "JSON Lines .jsonl/.json [default: update every folder the index holds; for a new index "
+        "$LBSEARCH_CORPUS or ./seeds]."
     ),
+    forget: List[Path] = typer.Option([], "--forget", help="Remove a folder and its articles from the index; repeatable."),
     index_dir: Optional[Path] = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Read every file again and replace the index."),
     jobs: Optional[int] = typer.Option(
@@ -181,28 +201,38 @@ def index_command(
         "another engine than the index's rebuilds it.",
     ),
 ) -> int:
-    """Build or update the index: only changed files are read again.
+    """Build or update the index: add folders, update those it holds (only changed
+    files are read again), or forget one.
 
     \b
-    Example: lbsearch index ~/articles --index ~/.cache/lbsearch
+    Example: lbsearch index ~/articles ~/other-site
     """
-    corpus = corpus or _default_corpus()
-    index_dir = index_dir or _default_index()
-    report = _build(corpus, index_dir, rebuild, jobs, engine)
-    from . import render
+    from . import index, render
 
-    render.line(render.console(), _report_line(report, corpus, index_dir))
+    index_dir = index_dir or _default_index()
+    folders = list(folders or [])
+    if not folders and not forget and not (index.index_exists(index_dir) and index.recorded_collections(index_dir)):
+        default = _default_corpus()
+        if default is None:
+            raise CliError(f"no index at {index_dir} yet: build one from your articles with `lbsearch index FOLDER`")
+        folders = [default]
+    report = _build(folders, index_dir, rebuild, jobs, engine, forget)
+    render.line(render.console(), _report_line(report, index_dir))
     return EXIT_MATCH
 
 
-def _open_or_build(index_dir: Path, corpus: Path):
+def _open_or_build(index_dir: Path, corpus: Path | None):
     """The index; built from the corpus first (said on stderr) when there is none yet."""
     from . import index
+    from .errors import IndexMissing
 
-    if not index.index_exists(index_dir) and corpus.is_dir():
+    if not index.index_exists(index_dir):
+        if corpus is None or not corpus.is_dir():
+            raise IndexMissing(f"no index at {index_dir} yet: build one from your articles with "
+                               "`lbsearch index FOLDER`")
         _say(f"lbsearch: no index at {index_dir} yet: building it from {corpus}")
-        report = _build(corpus, index_dir)
-        _say(_report_line(report, corpus, index_dir))
+        report = _build([corpus], index_dir)
+        _say(_report_line(report, index_dir))
     return index.open_index(index_dir)
 
 
@@ -253,7 +283,7 @@ def search(
 
 @app.command()
 def show(
-    article_id: str = typer.Argument(..., metavar="ID", help="The article id, as search prints it."),
+    article_id: str = typer.Argument(..., metavar="ID", help="The article's id, path, file name or address, as search prints them."),
     as_json: bool = typer.Option(False, "--json", help="The record as JSON."),
     no_pager: bool = NoPagerOption,
     index_dir: Optional[Path] = IndexOption,
@@ -264,11 +294,14 @@ def show(
     Example: lbsearch show 000_de9231ce01b27642
     """
     from . import index, render
-    from .articles import get_article
+    from .articles import close_ids, find_article
 
-    record = get_article(index.open_index(index_dir or _default_index()), article_id)
+    opened = index.open_index(index_dir or _default_index())
+    record = find_article(opened, article_id)
     if record is None:
-        _say(f"lbsearch: no article with id {article_id!r}")
+        close = close_ids(opened, article_id)
+        more = f"; did you mean: {', '.join(close)}" if close else ""
+        _say(f"lbsearch: no article with id, path or address {article_id!r}{more}")
         return EXIT_NO_MATCH
     with _stdout_may_close():
         if as_json:

@@ -20,18 +20,22 @@ class Fingerprint:
     mtime_ns: int | None  # None: modified too close to the run to be trusted next time
     size: int
     data_hash: str  # sha1 of the bytes read
+    article_id: str  # the id the file was indexed with (corpus.with_ids)
 
     @classmethod
     def parse(cls, text: str) -> Fingerprint:
-        mtime, size, data_hash = text.split(":")
-        return cls(None if mtime == RACY else int(mtime), int(size), data_hash)
+        mtime, size, data_hash, article_id = text.split(":", 3)
+        return cls(None if mtime == RACY else int(mtime), int(size), data_hash, article_id)
 
     def __str__(self) -> str:
-        return f"{RACY if self.mtime_ns is None else self.mtime_ns}:{self.size}:{self.data_hash}"
+        mtime = RACY if self.mtime_ns is None else self.mtime_ns
+        return f"{mtime}:{self.size}:{self.data_hash}:{self.article_id}"
 
-    def same_stat(self, mtime_ns: int | None, size: int | None) -> bool:
-        """True when a file with this time and size is taken as unchanged."""
-        return self.mtime_ns is not None and (self.mtime_ns, self.size) == (mtime_ns, size)
+    def unchanged(self, mtime_ns: int | None, size: int | None, article_id: str) -> bool:
+        """True when a file with this time and size, given this id, is taken as unchanged
+        (a file whose id changed, because another now shares or no longer shares its
+        name, is read again)."""
+        return self.mtime_ns is not None and (self.mtime_ns, self.size, self.article_id) == (mtime_ns, size, article_id)
 
 
 def read_saved(index_dir: Path, generation) -> dict[str, str] | None:

@@ -4,8 +4,8 @@ and replacing a whole index by one built beside it.
 This module never prints. Writing an index from a corpus is updater.py's.
 
 Beside the engine's own files the folder holds ``lbsearch.json``, which names
-the engine, the schema version, the library versions, the corpus and a checksum
-of every file of the last commit, and ``copies.json``, the groups of copies of
+the engine, the schema version, the library versions, the folders the index
+holds (its collections) and a checksum of every file of the last commit, and ``copies.json``, the groups of copies of
 one story (copies.py) as of that commit. It is read before the engine opens anything,
 so an index of another version is rebuilt or refused, never misread; a damaged
 one is refused with the way out.
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import copies, engines
+from .corpus import Collection
 from .durable import sync_folder, write_json
 from .engines import Engine, Reader
 from .errors import IndexDamaged, IndexIncompatible, IndexMissing
@@ -83,8 +84,20 @@ def incompatibility(meta: dict | None) -> str | None:
     return None
 
 
-def write_meta(index_dir: Path, engine: Engine, corpus_root: Path) -> None:
-    """Record the versions, the corpus and a checksum of every file of the current commit.
+def recorded_collections(index_dir: Path) -> list[Collection]:
+    """The folders the index holds, as lbsearch.json records them (an index of an
+    earlier lbsearch recorded one corpus)."""
+    try:
+        meta = read_meta(index_dir) or {}
+    except IndexDamaged:
+        return []
+    if isinstance(meta.get("collections"), list):
+        return [Collection(*pair) for pair in meta["collections"]]
+    return [Collection(meta["corpus"], "")] if isinstance(meta.get("corpus"), str) else []
+
+
+def write_meta(index_dir: Path, engine: Engine, collections: list[Collection]) -> None:
+    """Record the versions, the folders and a checksum of every file of the current commit.
 
     A file the last commit kept as it was keeps its recorded checksum: after a
     small update of a large index, only the new files are read.
@@ -102,7 +115,7 @@ def write_meta(index_dir: Path, engine: Engine, corpus_root: Path) -> None:
         files[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "crc32": crc}
     meta = {
         **_expected_meta(engine),
-        "corpus": str(corpus_root),
+        "collections": [[c.folder, c.prefix] for c in collections],
         "generation": engine.generation(index_dir),
         "files": files,
     }

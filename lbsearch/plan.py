@@ -5,8 +5,9 @@ terms, the tiers, the filters, the order and the page size (make_plan). An
 engine (lbsearch/engines/) translates a finished plan into its own queries and
 runs it; nothing here knows an engine.
 
-Query syntax: words (all must match), "quoted phrases", OR between two terms,
-NOT or a leading - to exclude. Matching is on folded syllables, so accents,
+Query syntax: words (all must match), "quoted phrases", OR between two terms
+(a Vietnamese word of one or more syllables on each side: words.py), NOT or a
+leading - to exclude. Matching is on folded syllables, so accents,
 case, tone placement and Unicode form do not matter.
 
 Ranking: the matches fall into tiers, and a tier's articles all come before the
@@ -24,7 +25,8 @@ from datetime import date
 
 from . import dates
 from .analysis import TITLE_LENGTH, pair_term
-from .text import clean, exact, expanded_syllables, fold
+from .text import SYLLABLE_RE, clean, exact, expanded_syllables, fold
+from .words import max_syllables, word_at_end, word_at_start
 
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
 TITLE_BOOST = 2.0  # a match in the headline
@@ -179,27 +181,42 @@ def _each(phrases: list[list[Clause]], needs) -> Condition:
 
 _LEX_RE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<quote>")|(?P<word>[^\s"]+)')
 _EXCLUDED_WORD_RE = re.compile(r"-(?:[^\W_]|[\u0300-\u036f]){2,}[.,;:!?]*")
+_OPERATORS = ("OR", "||", "NOT", "AND", "&&", "-")
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse the query syntax; QueryError with a one-line reason when it is malformed."""
+    """Parse the query syntax; QueryError with a one-line reason when it is malformed.
+
+    OR joins the Vietnamese word on each side, not the syllable: of the syllables
+    typed one after another before it, the last ones that make a known word
+    (words.py), and of those after it, the first ones (`lao dong OR cong doan` is
+    "lao động" OR "công đoàn"); a side the word list does not know is one syllable.
+    """
     text = clean(text).replace("\u201c", '"').replace("\u201d", '"')
     parsed = ParsedQuery()
     negate = False
     join_with_previous = False
-    for match in _LEX_RE.finditer(text):
+    run_start = 0  # parsed.groups[run_start:] are syllables typed one after another: where a word may end
+    matches = list(_LEX_RE.finditer(text))
+    skip = 0
+    for at, match in enumerate(matches):
+        if skip:
+            skip -= 1
+            continue
         if match["quote"]:
             raise QueryError('unbalanced quote: close the phrase with a second "')
         word = match["word"]
         if word in ("OR", "||"):
             if not parsed.groups or join_with_previous or negate:
                 raise QueryError("OR needs a term on each side")
+            _join_word_before(parsed, run_start)
             join_with_previous = True
             continue
         if word == "NOT":
             negate = True
             continue
         if word in ("AND", "&&"):
+            run_start = len(parsed.groups)  # typed apart on purpose: not one word
             continue
         # "-word" and -"a phrase" exclude. Pasted text keeps its dashes as text: one
         # standing alone ("Hà Nội - Hải Phòng"), a doubled one ("--suffix"), and one
@@ -207,6 +224,7 @@ def parse_query(text: str) -> ParsedQuery:
         # command-line options; nobody excludes a letter).
         if word == "-":
             negate = negate or text.startswith('"', match.end())
+            run_start = len(parsed.groups)
             continue
         if word and _EXCLUDED_WORD_RE.fullmatch(word):
             negate, word = True, word[1:]
@@ -216,11 +234,17 @@ def parse_query(text: str) -> ParsedQuery:
         if join_with_previous:
             if negate:
                 raise QueryError("OR cannot join an excluded term; put NOT outside the OR")
+            if _one_syllable(clause, word):
+                clause, skip = _word_after(clause, matches[at + 1:])
             parsed.groups[-1].append(clause)
             join_with_previous = False
+            run_start = len(parsed.groups)
         elif negate:
             parsed.excluded.append(clause)
+            run_start = len(parsed.groups)
         else:
+            if not _one_syllable(clause, word):
+                run_start = len(parsed.groups) + 1
             parsed.groups.append([clause])
         negate = False
         if len(parsed.positive_clauses) + len(parsed.excluded) > MAX_CLAUSES:
@@ -236,6 +260,49 @@ def parse_query(text: str) -> ParsedQuery:
     if parsed.accented:  # accents are the query's: a bare syllable in it is typed with none
         parsed.groups = [[replace(c, accented=True) for c in group] for group in parsed.groups]
     return parsed
+
+
+def _one_syllable(clause: Clause, word: str | None) -> bool:
+    """A word typed as one syllable and nothing else (no quotes, no punctuation, no
+    abbreviation): what may join its neighbours to make a Vietnamese word."""
+    return word is not None and len(clause.syllables) == 1 and SYLLABLE_RE.fullmatch(word) is not None
+
+
+def _typed(clauses: list[Clause]) -> tuple[list[str], list[str | None]]:
+    """Folded syllables of one-syllable clauses, and each one's accents if typed with them."""
+    return [c.syllables[0] for c in clauses], [c.exact[0] if c.accented else None for c in clauses]
+
+
+def _merged(clauses: list[Clause]) -> Clause:
+    """One-syllable clauses as the phrase clause of the word they make."""
+    return Clause(tuple(c.syllables[0] for c in clauses), tuple(c.exact[0] for c in clauses),
+                  any(c.accented for c in clauses))
+
+
+def _join_word_before(parsed: ParsedQuery, run_start: int) -> None:
+    """Before an OR: the last syllables typed one after another that make a word become one clause."""
+    run = [group[0] for group in parsed.groups[run_start:]]
+    if len(run) < 2:
+        return
+    size = word_at_end(*_typed(run[-max_syllables():]))
+    if size > 1:
+        parsed.groups[-size:] = [[_merged(run[-size:])]]
+
+
+def _word_after(first: Clause, following: list[re.Match[str]]) -> tuple[Clause, int]:
+    """After an OR: the first syllable typed with those after it that make a word, as one
+    clause, and how many of the following matches it took."""
+    run = [first]
+    for match in following[:max_syllables() - 1]:
+        word = match["word"]
+        if word is None or word in _OPERATORS or _EXCLUDED_WORD_RE.fullmatch(word):
+            break
+        clause = _clause(word)
+        if clause is None or not _one_syllable(clause, word):
+            break
+        run.append(clause)
+    size = word_at_start(*_typed(run)) if len(run) > 1 else 1
+    return (_merged(run[:size]) if size > 1 else first), size - 1
 
 
 def _clause(text: str, quoted: bool = False) -> Clause | None:

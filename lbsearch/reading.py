@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import copies, corpus
+from . import copies, corpus, engines
 from .analysis import article_terms
 from .engines import Engine
 from .engines.common import PreparedArticle
 from .extract import SkipFile, article_id_for, load_file
 from .fingerprints import Fingerprint
 from .places import district_key
+from .text import without_surrogates
 
 Progress = Callable[[int], None]
 
@@ -44,29 +45,31 @@ class Outcome:
 class FileReader:
     """Reads one corpus file into PreparedArticles; picklable, so workers use it too."""
 
-    corpus_root: Path
     started_ns: int  # files modified after this are not trusted by time and size next run
     grown: dict[str, tuple] = field(default_factory=dict)  # the updater's grown JSON Lines files
 
     def __call__(self, item: corpus.CorpusFile) -> tuple[Outcome, list[PreparedArticle]]:
         source = item.relative
+        shown = without_surrogates(item.path)
         try:
             stat = os.stat(item.path)  # again: it may have changed since it was listed
-            loaded = load_file(Path(item.path), source, str(self.corpus_root / source), self.grown.get(source))
+            loaded = load_file(Path(item.path), source, without_surrogates(item.path), self.grown.get(source))
         except SkipFile as skip:
-            return Outcome(source, warnings=[f"{item.path}: {skip}: skipped"]), []
+            return Outcome(source, warnings=[f"{shown}: {skip}: skipped"]), []
         except OSError as err:  # gone since it was listed
-            return Outcome(source, warnings=[f"{item.path}: cannot read: {err.strerror}"]), []
-        warnings = [f"{item.path}: {problem}: skipped" for problem in loaded.problems]
+            return Outcome(source, warnings=[f"{shown}: cannot read: {err.strerror}"]), []
+        warnings = [f"{shown}: {problem}: skipped" for problem in loaded.problems]
         if not loaded.articles and source not in self.grown:
             return Outcome(source, warnings=warnings), []
         mtime = stat.st_mtime_ns if stat.st_mtime_ns < self.started_ns else None
-        fingerprint = str(Fingerprint(mtime, stat.st_size, loaded.data_hash))
+        fingerprint = str(Fingerprint(mtime, stat.st_size, loaded.data_hash, item.article_id))
         outcome = Outcome(source, loaded.data_hash, warnings, fingerprint)
         file_id = article_id_for(source)
         prepared = []
         for article in loaded.articles:
-            key = source + article.id[len(file_id):]  # a record's id is the file's, "#" and its own
+            own = article.id[len(file_id):]  # a record's id is the file's, "#" and its own
+            article.id = item.article_id + own
+            key = source + own
             terms = article_terms(article.title, article.body, article.lead)
             record = {
                 "id": article.id,
@@ -91,6 +94,7 @@ class FileReader:
                 district_keys=[district_key(n) for n in article.districts],
                 terms=terms,
                 band_terms=copies.band_terms(member.signature, member.url),
+                collection=item.folder,
             ))
             outcome.members.append(member)
         return outcome, prepared
@@ -137,8 +141,6 @@ def write_segments_in_processes(engine: Engine, index_dir: Path, items: list[cor
 
 
 def _segment_worker(engine_name: str, index_dir: Path, reader: FileReader, items: list[corpus.CorpusFile]):
-    from .engines import load
-
     outcomes: list[Outcome] = []
 
     def articles() -> Iterable[PreparedArticle]:
@@ -146,7 +148,7 @@ def _segment_worker(engine_name: str, index_dir: Path, reader: FileReader, items
             outcomes.append(outcome)
             yield from prepared
 
-    segment = load(engine_name).write_segment(index_dir, articles())
+    segment = engines.load(engine_name).write_segment(index_dir, articles())
     return outcomes, segment
 
 

@@ -21,14 +21,16 @@ def corpus_stats(index: OpenIndex, options: SearchOptions | None = None) -> Stat
     index. A story counts once, unless options ask for all copies."""
     options = options or SearchOptions(None)
     plan = planned(index, options)
-    articles, per_day, per_district = index.reader.stats(plan)
+    articles, per_day, per_district, per_folder = index.reader.stats(plan)
     undated_question = plan.undated_question()
     undated = index.reader.count(undated_question) if undated_question else None
-    return Stats(figures_from_counts(articles, per_day, per_district), undated)
+    return Stats(figures_from_counts(articles, per_day, per_district, per_folder), undated)
 
 
-def figures_from_counts(articles: int, per_day: dict[int, int], per_district_key: dict[str, int]) -> dict:
-    """The stats record from counts per date number (0 = no date) and per district key."""
+def figures_from_counts(articles: int, per_day: dict[int, int], per_district_key: dict[str, int],
+                        per_folder: dict[str, int]) -> dict:
+    """The stats record from counts per date number (0 = no date), per district key
+    and per collection folder."""
     per_year: dict[str, int] = {}
     per_month: dict[str, int] = {}
     for day, count in per_day.items():
@@ -47,4 +49,5 @@ def figures_from_counts(articles: int, per_day: dict[int, int], per_district_key
         "per_year": dict(sorted(per_year.items())),
         "per_month": dict(sorted(per_month.items())),
         "per_district": dict(sorted(per_district.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "per_folder": dict(sorted((folder, n) for folder, n in per_folder.items() if n)),
     }

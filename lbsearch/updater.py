@@ -24,7 +24,6 @@ from typing import Callable
 from . import copies, corpus, engines, fingerprints, index
 from .engines import Engine, Writer
 from .errors import IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed
-from .extract import article_id_for
 from .fingerprints import Fingerprint
 from .reading import FileReader, Outcome, read_in_order, read_in_processes, write_segments_in_processes
 
@@ -45,6 +44,7 @@ class IndexReport:
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened
     engine: str = ""
+    collections: list = field(default_factory=list)  # corpus.Collection: the folders the index holds
 
     @property
     def changed(self) -> bool:
@@ -52,18 +52,21 @@ class IndexReport:
 
 
 def update_index(
-    corpus_root: Path,
+    folders: Path | list[Path],
     index_dir: Path,
     *,
+    forget: list[Path] = (),
     rebuild: bool = False,
     jobs: int | None = None,
     engine: str | None = None,
     on_warning: Callable[[str], None] = lambda message: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> IndexReport:
-    """Bring the index at index_dir up to date with the corpus; return what changed.
+    """Bring the index at index_dir up to date with its folders; return what changed.
 
-    Only files whose size, modification time or content changed are read again;
+    folders are added to those the index already holds (its collections), forget
+    removes some, and every folder it then holds is read: a folder that is gone
+    keeps its articles (with a warning) until it is forgotten. Only files whose size, modification time or content changed are read again;
     articles whose files are gone are removed. With rebuild, when another engine
     is asked for, or when the index is of another version or damaged, every file
     is read into a new index beside it, which then replaces it. engine picks the
@@ -73,7 +76,10 @@ def update_index(
     """
     report = IndexReport()
     asked = engines.requested(engine)
-    files = corpus.list_files(corpus_root, on_warning)
+    folders = [folders] if isinstance(folders, Path) else list(folders)
+    for folder in folders:
+        if not folder.is_dir():
+            raise corpus.CorpusError(f"corpus folder {folder} does not exist or is not a folder")
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexProblem(f"{index_dir} exists and is not a folder")
     if index_dir.exists() and index.holds_other_files(index_dir):
@@ -91,6 +97,10 @@ def update_index(
     beside = None
     try:
         index.clean_beside(real_dir)
+        collections = _collections(index_dir, folders, forget)
+        files, kept = _list(collections, on_warning)
+        files = corpus.with_ids(files)
+        report.collections = collections
         chosen = engines.load(asked or index.recorded_engine(index_dir) or engines.DEFAULT)
         report.engine = chosen.NAME
         writer = None
@@ -104,8 +114,8 @@ def update_index(
                 saved_prints = fingerprints.read_saved(index_dir, chosen.generation(index_dir))
                 saved = saved_prints is not None
                 known = saved_prints if saved else _engine_call(index_dir, writer.fingerprints)
-            _Updater(corpus_root, beside or index_dir, chosen, writer, known, report, on_warning, jobs,
-                     fingerprints_saved=saved).run(files, on_progress)
+            _Updater(collections, beside or index_dir, chosen, writer, known, report, on_warning, jobs,
+                     fingerprints_saved=saved, kept_prefixes=kept).run(files, on_progress)
             if beside is not None:
                 index.swap_in(beside, real_dir)
         except BaseException:
@@ -123,6 +133,38 @@ def update_index(
     finally:
         lock.release()
     raise IndexWriteFailed(f"{failure}; the previous index is unchanged and still searchable")
+
+
+def _collections(index_dir: Path, folders: list[Path], forget: list[Path]) -> list[corpus.Collection]:
+    """The collections the index will hold: the recorded ones less the forgotten, then
+    the new folders."""
+    recorded = index.recorded_collections(index_dir) if index.index_exists(index_dir) else []
+    for folder in forget:
+        real = str(folder.resolve())
+        if not any(c.folder == real for c in recorded):
+            held = ", ".join(c.folder for c in recorded) or "none"
+            raise IndexProblem(f"{folder} is not a folder of the index at {index_dir} (its folders: {held})")
+        recorded = [c for c in recorded if c.folder != real]
+    collections = corpus.add_collections(recorded, folders)
+    if not collections and not forget:
+        raise IndexProblem("no folder to index: give one, as in `lbsearch index ~/articles`")
+    return collections
+
+
+def _list(collections: list[corpus.Collection], on_warning) -> tuple[list[corpus.CorpusFile], set[str]]:
+    """Every file of the collections, and the prefixes of those whose folder is gone:
+    their articles stay until the folder is forgotten."""
+    files: list[corpus.CorpusFile] = []
+    kept = set()
+    for collection in collections:
+        if Path(collection.folder).is_dir():
+            files += corpus.list_files(Path(collection.folder), on_warning, collection.prefix)
+        else:
+            on_warning(f"{collection.folder}: folder is gone: its articles stay in the index "
+                       f"until `lbsearch index --forget {collection.folder}`")
+            kept.add(collection.prefix)
+    files.sort(key=lambda f: f.relative)
+    return files, kept
 
 
 def _why_rebuild(index_dir: Path, engine: Engine, rebuild: bool) -> tuple[bool, str | None]:
@@ -155,10 +197,10 @@ def _engine_call(index_dir: Path, function, *args):
 
 
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
-    """The files, less those whose id an earlier file already has (a.txt beside a.md)."""
+    """The files, less those whose id an earlier file already has (a.md beside a.md.txt)."""
     first: dict[str, corpus.CorpusFile] = {}
     for item in files:
-        article_id = article_id_for(item.relative)
+        article_id = item.article_id
         if article_id in first:
             on_warning(f"{item.path}: same id {article_id!r} as {first[article_id].path}: skipped")
             report.skipped += 1
@@ -167,12 +209,18 @@ def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFil
     return list(first.values())
 
 
+def _same_content(old: str, new: str) -> bool:
+    """The same bytes under the same id: a file only touched."""
+    before, after = Fingerprint.parse(old), Fingerprint.parse(new)
+    return (before.data_hash, before.article_id) == (after.data_hash, after.article_id)
+
+
 @dataclass
 class _Updater:
     """Finds the corpus files that changed, has the engine index them, and commits,
     counting into the report."""
 
-    corpus_root: Path
+    collections: list[corpus.Collection]
     index_dir: Path  # where this run writes: the index, or the folder beside it for a rebuild
     engine: Engine
     writer: Writer
@@ -181,6 +229,7 @@ class _Updater:
     on_warning: Callable[[str], None]
     jobs: int | None = None  # None: one per core, if the work is worth it
     fingerprints_saved: bool = False  # known came from fingerprints.json
+    kept_prefixes: set[str] = field(default_factory=set)  # collections whose folder is gone
     # Files modified this recently may change again within the clock's resolution
     # without their time or size changing: their fingerprint is not trusted next run.
     started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
@@ -199,7 +248,7 @@ class _Updater:
         self.members: list[copies.Member] = []  # the articles read, for finding copies
         previous_copies = None if report.rebuilt else index.read_copies(self.index_dir, self.engine)
         grown = {} if report.rebuilt else self._grown(changed)
-        reader = FileReader(self.corpus_root, self.started_ns, grown)
+        reader = FileReader(self.started_ns, grown)
         # The old version of every changed file leaves first: an engine applies the
         # deletions of a commit before its additions. A grown file keeps its articles.
         for item in changed:
@@ -207,16 +256,25 @@ class _Updater:
                 self.writer.delete(item.relative)
         for outcome in self._read_and_add(changed, reader, progress):
             self._count(outcome)
-        gone = sorted(set(self.known) - {f.relative for f in files})
+        others = [c.prefix for c in self.collections if c.prefix]
+
+        def kept(source: str) -> bool:  # in a collection whose folder is gone
+            prefix = next((p for p in others if source.startswith(p)), "")
+            return prefix in self.kept_prefixes
+
+        gone = sorted(s for s in set(self.known) - {f.relative for f in files} if not kept(s))
         for source in gone:
             self.writer.delete(source)
             self.current.pop(source, None)
             report.removed += 1
         if not report.changed:
             self.writer.cancel()
-            # A crash, a full disk or an older lbsearch left these behind the commit.
-            if (index.read_meta(self.index_dir) or {}).get("generation") != self.engine.generation(self.index_dir):
-                index.write_meta(self.index_dir, self.engine, self.corpus_root)
+            # A crash, a full disk or an older lbsearch left these behind the commit, or a
+            # folder with no articles yet was added.
+            meta = index.read_meta(self.index_dir) or {}
+            if (meta.get("generation") != self.engine.generation(self.index_dir)
+                    or index.recorded_collections(self.index_dir) != self.collections):
+                index.write_meta(self.index_dir, self.engine, self.collections)
             if not self.fingerprints_saved or self.current != self.known:
                 fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current)
             if previous_copies is None:
@@ -226,7 +284,7 @@ class _Updater:
             return
         self.writer.commit()
         try:
-            index.write_meta(self.index_dir, self.engine, self.corpus_root)
+            index.write_meta(self.index_dir, self.engine, self.collections)
             fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current)
             self._record_copies(previous_copies, {item.relative for item in changed} | set(gone))
         except OSError as err:
@@ -297,8 +355,9 @@ class _Updater:
                 grown[item.relative] = (len(before), before.count(b"\n"))
         if grown:
             reader = self.engine.open_reader(self.index_dir)
+            ids = {item.relative: item.article_id for item in changed}
             for source, (size, lines) in list(grown.items()):
-                prefix = len(article_id_for(source)) + 1  # ids are the file's, "#" and the record's key
+                prefix = len(ids[source]) + 1  # ids are the file's, "#" and the record's key
                 seen = {r["id"][prefix:]: r["line"] for r in reader.records_of(source) if r.get("line")}
                 grown[source] = (size, lines, seen)
         return grown
@@ -308,7 +367,7 @@ class _Updater:
         old = self.known.get(item.relative)
         if item.mtime_ns is None:  # the listing could not stat it: reading it says why
             return True
-        if old is not None and Fingerprint.parse(old).same_stat(item.mtime_ns, item.size):
+        if old is not None and Fingerprint.parse(old).unchanged(item.mtime_ns, item.size, item.article_id):
             self.report.unchanged += 1
             return False
         return True
@@ -330,7 +389,7 @@ class _Updater:
         report.articles_read += len(outcome.members)
         if old is None:
             report.added += 1
-        elif Fingerprint.parse(old).data_hash == outcome.data_hash:
+        elif _same_content(old, outcome.fingerprint):
             report.unchanged += 1  # touched, not changed: only the fingerprint is renewed
             report.refreshed += 1
         else:

@@ -66,10 +66,12 @@ def test_every_command_help_and_the_readme_have_examples():
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    """A user's home in tmp: the seeds' index as the default index, and ~/articles (the
-    folder the index example names) holding the seeds; the examples run from there."""
+    """A user's home in tmp: the seeds' index as the default index, and ~/articles and
+    ~/other-site (the folders the index example names) holding the seeds; the
+    examples run from there."""
     home = tmp_path / "home"
     shutil.copytree(SEEDS, home / "articles")
+    shutil.copytree(SEEDS, home / "other-site")
     update_index(SEEDS, tmp_path / "index")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("LBSEARCH_INDEX", str(tmp_path / "index"))

@@ -65,9 +65,9 @@ class Reader(Protocol):
         """The first tier of the plan the article is in (None: none), and the points
         each of plan.score_parts() gives it."""
 
-    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int]]:
+    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int], dict[str, int]]:
         """Of the articles the plan selects: how many, how many per date number (0: no
-        date), how many per district key."""
+        date), per district key and per collection folder."""
 
     def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
         """Those of ids whose articles the plan's query and filters select."""

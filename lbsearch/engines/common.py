@@ -18,6 +18,7 @@ class PreparedArticle:
     district_keys: list[str]
     terms: dict[str, str]  # analysis.article_terms
     band_terms: list[str]  # copies.band_terms: what finds the article's copies
+    collection: str  # the folder of the collection it came from (corpus.Collection.folder)
 
 
 @dataclass

@@ -61,6 +61,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field(TITLE_LENGTH, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field("date_num", indexed=True, fast=True)
     builder.add_text_field("districts", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("collection", fast=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -231,6 +232,7 @@ def _document(prepared: PreparedArticle) -> tantivy.Document:
     doc.add_unsigned("date_num", prepared.date_num)
     for key in prepared.district_keys:
         doc.add_text("districts", key)
+    doc.add_text("collection", prepared.collection)
     return doc
 
 
@@ -405,15 +407,17 @@ class Reader:
         hits = self.searcher.search(_term("id", article_id), limit=1, count=False).hits
         return self._record(hits[0][1]) if hits else None
 
-    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int]]:
+    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int], dict[str, int]]:
         aggregations = {
             "days": {"terms": {"field": "date_num", "size": _DAYS_MAX}},
             "districts": {"terms": {"field": "districts", "size": 1000}},
+            "collections": {"terms": {"field": "collection", "size": 1000}},
         }
         counts = self.searcher.aggregate(self._filtered(plan, _filter(_matching(plan))), aggregations)
         per_day = {int(b["key"]): b["doc_count"] for b in counts["days"]["buckets"]}
         per_district = {b["key"]: b["doc_count"] for b in counts["districts"]["buckets"]}
-        return sum(per_day.values()), per_day, per_district
+        per_collection = {b["key"]: b["doc_count"] for b in counts["collections"]["buckets"]}
+        return sum(per_day.values()), per_day, per_district, per_collection
 
     def doc_frequency(self, field: str, term: str) -> int:
         return self._count(_term(field, term))

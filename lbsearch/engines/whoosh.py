@@ -125,6 +125,7 @@ def make_schema() -> Schema:
         title_length=ID(),
         date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
         districts=KEYWORD(commas=True, scorable=False),  # folded keys: "long-bien"
+        collection=ID(),  # the collection's folder
     )
 
 
@@ -236,6 +237,7 @@ def _fields(prepared: PreparedArticle) -> dict:
         **prepared.terms,
         "date_num": prepared.date_num,
         "districts": ",".join(prepared.district_keys),
+        "collection": prepared.collection,
     }
 
 
@@ -366,7 +368,9 @@ def _matching(plan: SearchPlan) -> wq.Query:
         return wq.Every()
     positive = wq.And([wq.Or([_clause_query(c, plan.fields) for c in group]) for group in parsed.groups])
     if parsed.excluded:
-        return wq.AndNot(positive, wq.Or([_clause_query(c, plan.fields) for c in parsed.excluded]))
+        # Not AndNot: Whoosh 2.7.4's returned an article its excluded query matches
+        # ("cang NOT hoi" on the seeds found one that has "hội").
+        return wq.And([positive, wq.Not(wq.Or([_clause_query(c, plan.fields) for c in parsed.excluded]))])
     return positive
 
 
@@ -504,7 +508,7 @@ class Reader:
             stored = searcher.document(id=article_id)
         return stored["record"] if stored else None
 
-    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int]]:
+    def stats(self, plan: SearchPlan) -> tuple[int, dict[int, int], dict[str, int], dict[str, int]]:
         with self.ix.searcher() as searcher:
             reader = searcher.reader()
             selected = self._selected(searcher, plan)
@@ -513,12 +517,11 @@ class Reader:
             for docnum in selected:
                 day = date_of[docnum]
                 per_day[day] = per_day.get(day, 0) + 1
-            per_district = {}
-            for key in reader.lexicon("districts"):
-                key = _text(key)
-                postings = reader.postings("districts", key)
-                per_district[key] = sum(1 for docnum in postings.all_ids() if docnum in selected)
-        return len(selected), per_day, per_district
+            per_district, per_collection = ({
+                _text(key): sum(1 for docnum in reader.postings(field, key).all_ids() if docnum in selected)
+                for key in reader.lexicon(field)
+            } for field in ("districts", "collection"))
+        return len(selected), per_day, per_district, per_collection
 
     def doc_frequency(self, field: str, term: str) -> int:
         with self.ix.reader() as reader:
