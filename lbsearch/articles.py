@@ -67,6 +67,7 @@ def close_ids(index: OpenIndex, ref: str) -> list[str]:
     """Ids of the index near ref (a typo, a missing part), closest first."""
     name = Path(ref).name
     typed = article_id_for(name)
-    candidates = {term for term, _ in index.reader.terms_with_prefix("id", typed[:3])} if typed else set()
+    # Two letters: few enough ids to compare at a million, and a typo in the third still found.
+    candidates = {term for term, _ in index.reader.terms_with_prefix("id", typed[:2])} if typed else set()
     scored = sorted((edit_distance(term, typed), term) for term in candidates if len(term) < 200)
     return [term for distance, term in scored if distance <= max(2, len(typed) // 4)][:MAX_CLOSE_IDS]

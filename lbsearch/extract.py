@@ -5,11 +5,17 @@ text and metadata) holds one article; a JSON Lines file (.jsonl) or a .json list
 holds one per record (records.py). Every article's text goes through the same
 rules here.
 
-This is the only module that knows what the scraped pages look like: related-article
-lists under headings such as "Có thể bạn quan tâm", teaser lines of other articles,
-image placeholders, table pipes, bylines and HTML leftovers. Nothing it drops is
-indexed, so a word or a district that only the furniture names never makes the
-article match.
+This is the only module that knows what the scraped pages look like: boxes of other
+articles' headlines under headings such as "Tin liên quan" or "Có thể bạn quan tâm"
+(cut out where they stand inside the article, which goes on after them), teaser lines
+of other articles, the lines that only ever follow an article (share and copy-link
+buttons, comment, star and subscription widgets, tags, footers), the author's and
+source's signature, image placeholders, table pipes, bylines and HTML leftovers. An
+article runs from its first sentence to its last. Nothing it drops is indexed, so a
+word or a district that only the furniture names never makes the article match.
+
+Every rule is linear in the text: markup patterns are bounded, and a text of more than
+MAX_LINES lines is not read as one article.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from . import dates
 from .places import find_districts
@@ -28,29 +35,80 @@ from .text import clean, fold_text, syllables
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are skipped: no article is this long
 # A file of records holds a whole scrape: larger, but still read into memory at once.
 MAX_RECORDS_FILE_BYTES = 1024 * 1024 * 1024
+# The longest real articles have a few hundred lines; the rules below cost some
+# microseconds a line, so a file of millions of short lines would take seconds.
+MAX_LINES = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
 PAGE_SUFFIXES = (".html", ".htm")
 RECORD_SUFFIXES = (".jsonl", ".json")
 SUFFIXES = TEXT_SUFFIXES + PAGE_SUFFIXES + RECORD_SUFFIXES
 
-# Headings that open the related-article lists; everything after the first one is furniture.
-_FURNITURE_HEADINGS = {
+# Headings of boxes of other articles' headlines (inline boxes within the article, or the
+# lists after it): the box is left out, and the article goes on after it if it does.
+_BOX_HEADINGS = {
     fold_text(h)
     for h in (
-        "Có thể bạn quan tâm", "Nên xem", "Tin khác", "Tin cùng chuyên mục", "Xem thêm",
-        "Phiên bản di động", "Tin liên quan", "Bài liên quan", "Bài viết liên quan",
-        "Đọc thêm", "Tin mới", "Tin mới nhất", "Tin nổi bật", "Cùng chuyên mục",
+        "Có thể bạn quan tâm", "Nên xem", "Tin khác", "Các tin khác", "Tin cùng chuyên mục",
+        "Cùng chuyên mục", "Tin cùng chủ đề", "Cùng chủ đề", "Xem thêm", "Tin liên quan",
+        "Các tin liên quan", "Tin tức liên quan", "Tin bài liên quan", "Bài liên quan",
+        "Bài viết liên quan", "Bài viết khác", "Các bài viết khác", "Đọc thêm", "Tham khảo thêm",
+        "Tin mới", "Tin mới nhất", "Mới nhất", "Tin mới cập nhật", "Tin nổi bật", "Nổi bật",
+        "Tin tiêu điểm", "Đọc nhiều", "Đọc nhiều nhất", "Tin đọc nhiều", "Bài đọc nhiều",
+        "Xem nhiều", "Xem nhiều nhất", "Tin xem nhiều", "Quan tâm", "Được quan tâm",
+        "Cùng tác giả", "Bài cùng tác giả",
     )
 }
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Lines that come only after an article's end (share and copy-link buttons, comment, star
+# and subscription widgets, tags, the footer): the article ends at the first one.
+_END_LINES = {
+    fold_text(h)
+    for h in (
+        "Chia sẻ", "Chia sẻ bài viết", "Sao chép liên kết", "Copy link", "Lấy link", "Bình luận",
+        "Gửi bình luận", "Viết bình luận", "Ý kiến bạn đọc", "Ý kiến của bạn", "Nhập mã xác nhận",
+        "Tặng sao", "Đăng ký nhận tin", "Từ khóa", "Chủ đề", "Tags", "Tag", "Xem thêm về", "Đọc tiếp",
+        "Top", "Trở lên trên", "Lên đầu trang", "Về đầu trang", "Về trang chủ", "Trang chủ",
+        "Phiên bản di động", "In bài", "In bài viết", "Quay lại", "Theo dõi chúng tôi", "Tải ứng dụng",
+    )
+}
+# The same by the folded line's beginning or end, precise enough that no sentence of an
+# article starts so (a licence number "91/GP-BTTTT" anywhere in a short line).
+_END_RE = re.compile(
+    r"^(?:binh luan \d+$|link bai goc|lay link|tro thanh nguoi dau tien (?:tang sao|binh luan)"
+    r"|gia han tai khoan|ban can dang nhap|dang ky (?:nhan tin|nhan ban tin|ngay)|xem them (?:tren|ve)"
+    r"|doc tiep|copyright|quet ma qr de tai|theo doi .{0,40}tren (?:google news|zalo|facebook|youtube|tiktok)$)"
+    r"|copy link$|\bgp (?:btttt|bvhttdl|tttt|bc)\b")
+# A footer's labels, on the line as written: "Cơ quan chủ quản: ...", "© 2026 ...".
+_END_LABEL_RE = re.compile(r"^(?:©|Bản quyền thuộc|Ghi rõ nguồn|(?:Cơ quan chủ quản|Giấy phép số|Số giấy phép"
+                           r"|Chịu trách nhiệm nội dung|Tổng [Bb]iên tập)\s*:)")
+_FURNITURE_MAX_SYLLABLES = 30  # furniture lines are short; a longer line is text
+# Markdown images and links, bounded and without brackets inside, so that a line of
+# thousands of "[" is read in linear time.
+_IMAGE_RE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\[\]\s]{0,2000}\)")
+_LINK_RE = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\[\]\s]{0,2000}\)")
+_LINK_LINE_RE = re.compile(r"(?:!\[[^\[\]\n]{0,500}\]\([^()\[\]\s]{0,2000}\)\s*)*"
+                           r"\[[^\[\]\n]{1,500}\]\([^()\[\]\s]{0,2000}\)")
 _HTML_RE = re.compile(r"<!--|-->|</?[A-Za-z][^>]{0,200}>")
-_PIPES_RE = re.compile(r"\s*\|\s*")
 # "Những sáng kiến ... họ ... |": a teaser of another article, cut off and linked.
 _TEASER_RE = re.compile(r"(?:\.\.\.|…)\s*\|\s*$")
 _SENTENCE_END = tuple('.!?…:;"”’)]')
+_FULL_STOPS = tuple(".!?…")
+_CLOSING = "\"”’)] "
 # A run-on line of other articles' headlines right under the lead has at least this many syllables.
 _HEADLINE_BLOCK_MIN_SYLLABLES = 12
+# A paragraph that shows the article goes on after a box: a sentence of this many syllables.
+_PARAGRAPH_MIN_SYLLABLES = 10
+_BOX_LINES = 12  # an inline box holds a few headlines; after this many lines it was the end
+_BYLINE_LINES = 6  # the byline stands among the first lines: after the author, share buttons, lead
+_BYLINE_MAX_WORDS = 8
+_TAIL_MAX_SYLLABLES = 10  # a line after the last sentence this short and not a sentence is a label
+# "Hà Thu (tổng hợp)", "Theo Hồ Hương": a closing signature's wrappers.
+_SIGNATURE_WRAP_RE = re.compile(r"^(?:Theo|Nguồn:?)\s+|\s*\([^()]{0,40}\)$")
+
+
+class _Line(NamedTuple):
+    text: str
+    link: bool  # the whole line is a link (another article's headline, a button)
+    teaser: bool  # ends as a cut-off teaser of another article ("... |")
 
 
 class SkipFile(Exception):
@@ -78,24 +136,29 @@ def decode(data: bytes, declared: str | None = None) -> str:
     """Bytes of a scraped file as clean text: UTF-8 (BOM or not), UTF-16 or UTF-32 with BOM,
     the encoding the file declares (an HTML page's charset) when its bytes are that, or
     Windows-1258."""
+    return clean(_decoded(data, declared))
+
+
+def _decoded(data: bytes, declared: str | None = None) -> str:
+    """decode() before clean(): a page is cleaned after its text is found, a tenth of its size."""
     if not data.strip():
         raise SkipFile("empty file")
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                           (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):  # UTF-32's little-endian mark begins like UTF-16's: test it first
             try:
-                return clean(data.decode(encoding))
+                return data.decode(encoding)
             except UnicodeDecodeError as err:
                 raise SkipFile(f"damaged {encoding.upper()} ({err.reason})") from None
     if b"\x00" in data:
         raise SkipFile("binary file (NUL bytes)")
     try:
-        return clean(data.decode("utf-8-sig"))
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     if declared and declared not in ("utf-8", "utf_8"):
         try:
-            return clean(data.decode(declared))
+            return data.decode(declared)
         except (UnicodeDecodeError, LookupError):
             pass  # a page that lies about its encoding: the usual guesses
     # A damaged UTF-8 file (a cut-off last character, a few bad bytes) is still UTF-8:
@@ -103,10 +166,10 @@ def decode(data: bytes, declared: str | None = None) -> str:
     lenient = data.decode("utf-8-sig", errors="replace")
     damaged = lenient.count("\ufffd")
     if sum(1 for ch in lenient if ord(ch) > 0x7F) >= 5 * damaged:
-        return clean(lenient.replace("\ufffd", " "))
+        return lenient.replace("\ufffd", " ")
     try:
         # cp1258 puts tone marks in separate combining bytes; clean() composes them (NFC).
-        return clean(data.decode("cp1258"))
+        return data.decode("cp1258")
     except UnicodeDecodeError:
         raise SkipFile("not UTF-8, UTF-16 or Windows-1258 text") from None
 
@@ -129,71 +192,116 @@ def read_text(path: Path) -> str:
 
 
 def _strip_markup(line: str) -> str:
-    line = _IMAGE_RE.sub(" ", line)
-    line = _LINK_RE.sub(r"\1", line)
-    line = _HTML_RE.sub(" ", line)
-    line = _PIPES_RE.sub(" ", line)
-    return " ".join(line.split())
+    if "[" in line:
+        line = _IMAGE_RE.sub(" ", line)
+        line = _LINK_RE.sub(r"\1", line)
+    if "<" in line or "-->" in line:
+        line = _HTML_RE.sub(" ", line)
+    # Table pipes become spaces, which the split below merges (a pattern for "\s*|\s*"
+    # would rescan runs of spaces).
+    return " ".join(line.replace("|", " ").split())
 
 
-_LONGEST_HEADING = max(map(len, _FURNITURE_HEADINGS))
-
-
-def _is_heading(line: str) -> bool:
-    # Folding keeps the number of letters, so a longer line is no heading.
-    return len(line) <= 2 * _LONGEST_HEADING and fold_text(line) in _FURNITURE_HEADINGS
+def _read_lines(text: str, links: frozenset[str]) -> list[_Line]:
+    """The text's lines with words, stripped of markup, each marked when it is a link."""
+    lines = []
+    for raw in text.split("\n"):
+        line = _strip_markup(raw)
+        if not _has_words(line) and not _is_byline(line):  # a bare "01/03/2026 09:51" dates the article
+            continue
+        stripped = raw.strip()
+        link = line in links or (stripped.startswith(("[", "![")) and _LINK_LINE_RE.fullmatch(stripped) is not None)
+        lines.append(_Line(line, link, _TEASER_RE.search(raw) is not None))
+    return lines
 
 
 def _has_words(line: str) -> bool:
     return any(ch.isalpha() for ch in line)
 
 
+def _count_syllables(line: str, at_most: int) -> int:
+    """The line's syllables, counting no further than at_most + 1."""
+    count = 0
+    for count, _ in enumerate(syllables(line), 1):
+        if count > at_most:
+            break
+    return count
+
+
+def _furniture(line: str) -> str | None:
+    """"box" for a heading of other articles' headlines, "end" for a line that comes only
+    after an article (see _BOX_HEADINGS, _END_LINES), else None."""
+    if len(line) > 4 * _FURNITURE_MAX_SYLLABLES or _count_syllables(line, _FURNITURE_MAX_SYLLABLES) \
+            > _FURNITURE_MAX_SYLLABLES:
+        return None
+    folded = fold_text(line)
+    if folded in _BOX_HEADINGS:
+        return "box"
+    if folded in _END_LINES or _END_RE.search(folded) or _END_LABEL_RE.match(line):
+        return "end"
+    return None
+
+
+def _is_sentence(line: str) -> bool:
+    return line.endswith(_SENTENCE_END)
+
+
+def _is_paragraph(line: _Line) -> bool:
+    """A line of the article's prose: a sentence of some length ending in a full stop (a
+    headline may end in a quotation), not a link nor a teaser."""
+    return not line.link and not line.teaser and line.text.rstrip(_CLOSING).endswith(_FULL_STOPS) \
+        and _count_syllables(line.text, _PARAGRAPH_MIN_SYLLABLES) >= _PARAGRAPH_MIN_SYLLABLES
+
+
+def _is_caption(line: str) -> bool:
+    """A photo's caption, the article's own text wherever it stands: "... Ảnh: MAI LIỄU"."""
+    return "Ảnh:" in line or "Ảnh minh" in line
+
+
 def _is_byline(line: str) -> bool:
-    return len(line) <= 120 and bool(dates.FULL_DATE_RE.search(line)) and bool(dates.TIME_RE.search(line))
+    """A date and a clock time with a few words at most: "Thứ bảy, 07/03/2026 - 08:07",
+    "Hoạt động Công đoàn - 20/05/2022 17:40"."""
+    return len(line) <= 120 and bool(dates.FULL_DATE_RE.search(line)) and bool(dates.TIME_RE.search(line)) \
+        and sum(1 for word in line.split() if word[0].isalpha()) <= _BYLINE_MAX_WORDS
 
 
 def _is_headline_block(line: str) -> bool:
     """Headlines of other articles run together on one line, with no sentence punctuation."""
     return (
-        not line.endswith(_SENTENCE_END)
+        not _is_sentence(line)
         and "Ảnh:" not in line
-        and sum(1 for _ in syllables(line)) >= _HEADLINE_BLOCK_MIN_SYLLABLES
+        and _count_syllables(line, _HEADLINE_BLOCK_MIN_SYLLABLES) >= _HEADLINE_BLOCK_MIN_SYLLABLES
     )
 
 
-def _is_author(line: str) -> bool:
-    """A closing byline such as "Mai Quý" or "B.Duy": a few capitalised words, no sentence."""
-    words = line.split()
-    return 0 < len(words) <= 4 and all(w[0].isupper() for w in words) and not line.endswith(_SENTENCE_END)
+def _is_signature(line: str) -> bool:
+    """A closing byline or source: "Mai Quý", "B.Duy", "XUÂN LONG", "Hà Thu (tổng hợp)",
+    "Theo Hồ Hương": a few capitalised words, no sentence."""
+    words = _SIGNATURE_WRAP_RE.sub("", line).replace(" - ", " ").split()
+    return 0 < len(words) <= 5 and all(w[0].isupper() for w in words) and not words[-1].endswith(".")
 
 
-def extract(text: str, article_id: str, path: str) -> Article:
-    """The article in a scraped page's clean text; SkipFile when there is none."""
-    raw_lines = text.split("\n")
-    lines = [(raw, _strip_markup(raw)) for raw in raw_lines]
-    lines = [(raw, line) for raw, line in lines if _has_words(line)]
-    if not lines or _is_heading(lines[0][1]):
+def extract(text: str, article_id: str, path: str, links: frozenset[str] = frozenset()) -> Article:
+    """The article in a scraped page's clean text; SkipFile when there is none.
+
+    links holds the texts of a saved page's links: a line that is one of them is a link
+    (in a text file, a line that is one Markdown link is). The article runs from its
+    first sentence to its last: the lines before the first (author, share buttons) and
+    after the last (signature, source, buttons, other articles' linked headlines and
+    teasers) are left out, and so are boxes of other articles' headlines, inside the
+    article or after it."""
+    if text.count("\n") > MAX_LINES:
+        raise SkipFile(f"more than {MAX_LINES:,} lines: not one article")
+    lines = _read_lines(text, links)
+    first = next((i for i, line in enumerate(lines) if _has_words(line.text)), len(lines))
+    lines = lines[first:]  # the headline is the first line with words
+    if not lines or _furniture(lines[0].text):
         raise SkipFile("no article text")
-    title = lines[0][1]
+    title = lines[0].text
+    body, byline_date = _article_lines(lines[1:], title)
+    body = _trim_tail(body)
 
-    body: list[str] = []
-    byline_date: date | None = None
-    for position, (raw, line) in enumerate(lines[1:]):
-        if _is_heading(line):
-            break
-        if position < 2 and byline_date is None and not body and _is_byline(line):
-            found = dates.full_dates(line)
-            byline_date = found[0] if found else None
-            continue
-        if line == title or _TEASER_RE.search(raw):
-            continue
-        if len(body) < 2 and _is_headline_block(line):
-            continue
-        body.append(line)
-    if body and _is_author(body[-1]):
-        body.pop()
-
-    article = Article(id=article_id, path=path, title=title, body="\n".join(body))
+    article = Article(id=article_id, path=path, title=title, body="\n".join(line.text for line in body))
     if byline_date:
         article.date, article.date_source = byline_date, "byline"
     else:
@@ -201,6 +309,74 @@ def extract(text: str, article_id: str, path: str) -> Article:
         article.date_source = "text" if article.date else None
     article.districts = [d.name for d in find_districts(title + "\n" + article.body)]
     return article
+
+
+def _article_lines(lines: list[_Line], title: str) -> tuple[list[_Line], date | None]:
+    """The article's own lines up to the first line that only follows an article, with
+    boxes of headlines cut out; and the byline's date."""
+    starts = any(_is_paragraph(line) for line in lines[:200])  # else keep what is there
+    body: list[_Line] = []
+    byline_date: date | None = None
+    position = 0
+    while position < len(lines):
+        line = lines[position]
+        kind = _furniture(line.text)
+        if kind == "end" and len(body) >= 2:  # (a share bar under the lead ends nothing)
+            break
+        if kind == "box":
+            position = _after_box(lines, position + 1)
+            continue
+        position += 1
+        if kind or line.text == title or line.teaser:
+            continue
+        if position <= _BYLINE_LINES and _is_byline(line.text):
+            found = dates.full_dates(line.text)
+            byline_date = byline_date or (found[0] if found else None)
+            continue
+        if not _has_words(line.text):
+            continue
+        if starts and not body and not _is_paragraph(line) and not _is_caption(line.text):
+            continue  # before the first sentence: author, share buttons, section labels
+        if len(body) < 2 and _is_headline_block(line.text):
+            continue
+        body.append(line)
+    return body, byline_date
+
+
+def _after_box(lines: list[_Line], position: int) -> int:
+    """Where the article goes on after a box of headlines that opens at position: at the
+    first of two paragraphs in a row (headlines and their one-line teasers alternate),
+    within _BOX_LINES lines; else len(lines), the box was the article's end."""
+    limit = position + _BOX_LINES
+    while position < min(limit, len(lines) - 1):
+        line = lines[position]
+        kind = _furniture(line.text)
+        if kind == "end":
+            break
+        if kind == "box":
+            limit = position + 1 + _BOX_LINES
+        elif _is_paragraph(line) and _is_paragraph(lines[position + 1]) and line.text != lines[position + 1].text:
+            return position  # (a list repeats each headline: as an image's text, then as a link)
+        position += 1
+    return len(lines)
+
+
+def _trim_tail(body: list[_Line]) -> list[_Line]:
+    """The body without what follows its last sentence: links, signatures, short labels,
+    and other articles' linked headlines with their teasers. The first paragraph stays."""
+    first = next((i for i, line in enumerate(body) if _is_paragraph(line)), None)
+    if first is None:
+        return body
+    while len(body) > first + 1:
+        last = body[-1]
+        if last.link or _is_signature(last.text) or not _is_sentence(last.text) \
+                and _count_syllables(last.text, _TAIL_MAX_SYLLABLES) <= _TAIL_MAX_SYLLABLES:
+            body.pop()
+        elif body[-2].link and len(body) > first + 2:
+            del body[-2:]  # a linked headline and its teaser
+        else:
+            break
+    return body
 
 
 def _date_from_text(article: Article) -> date | None:
@@ -262,10 +438,13 @@ def load_file(path: Path, relative: str, shown_path: str, grown: tuple | None = 
         from . import pages
 
         try:
-            page = pages.read_page(decode(data, pages.declared_charset(data)))
+            page = pages.read_page(_decoded(data, pages.declared_charset(data)))
         except ValueError as err:
             raise SkipFile(str(err)) from None
-        article = extract(clean("\n".join([page.title, *page.lines])), file_id, shown_path)
+        links = frozenset(_strip_markup(clean(text)) for text in page.links)
+        # A page's article follows its headline: past MAX_LINES lines there is only furniture.
+        text = clean("\n".join([page.title, *page.lines[:MAX_LINES - 1]]))
+        article = extract(text, file_id, shown_path, links)
         article.url = page.url
         if page.date:
             article.date, article.date_source = page.date, "metadata"

@@ -1,6 +1,7 @@
 """From scraped pages to articles, on the five real seeds and hostile variants of them."""
 
 import codecs
+import time
 import unicodedata
 
 import pytest
@@ -134,3 +135,90 @@ def test_truncated_utf8_is_still_read_as_utf8():
 def test_a_page_of_furniture_only_is_skipped():
     with pytest.raises(SkipFile):
         extract("Có thể bạn quan tâm\nTin khác\n", "x", "x")
+
+
+# --- where an article starts and ends ---------------------------------------------------------
+
+P1 = "Chiều 3/12, Liên đoàn Lao động quận Long Biên tổ chức hội nghị giao ban cụm thi đua công đoàn."
+P2 = "Phát biểu tại hội nghị, Chủ tịch LĐLĐ quận cho biết năm 2025 sẽ đổi mới phương thức hoạt động."
+P3 = "Theo đó, các cụm thi đua được tăng quyền chủ động đề xuất và tổ chức các hoạt động của mình."
+P4 = "Kết thúc hội nghị, các đại biểu thống nhất kế hoạch chăm lo Tết cho đoàn viên, người lao động."
+
+
+def _body(*lines: str) -> list[str]:
+    return extract("\n".join(["Hội nghị giao ban cụm thi đua", *lines]), "x", "x").body.split("\n")
+
+
+@pytest.mark.parametrize("box", [
+    ["Tin liên quan", "[Công nhân Sóc Sơn nhận quà Tết sớm](https://laodongthudo.vn/a-1.html)",
+     "[Mê Linh khánh thành nhà văn hóa công nhân](https://laodongthudo.vn/a-2.html)"],
+    ["Xem thêm:", "Công nhân Sóc Sơn nhận quà Tết sớm", "Mê Linh khánh thành nhà văn hóa công nhân"],
+    ["ĐỌC THÊM", "![](https://laodongthudo.vn/a.jpg) [Công nhân Sóc Sơn nhận quà Tết sớm](https://x.vn/a)"],
+    ["Tham khảo thêm", "Công nhân Sóc Sơn nhận quà Tết sớm", "Tham khảo thêm", "Mê Linh có nhà văn hóa công nhân"],
+])
+def test_an_inline_box_is_cut_out_and_the_article_goes_on(box):
+    assert _body(P1, P2, *box, P3, P4) == [P1, P2, P3, P4]
+
+
+def test_a_list_after_the_article_is_not_taken_for_its_continuation():
+    # headlines alternate with their teasers (or repeat, as an image's text and as a link),
+    # even headlines that end in a quotation: never two paragraphs in a row
+    teaser = "(LĐTĐ) Ngày 23/1, cơ quan điều tra đã ra quyết định khởi tố vụ án, khởi tố bị can."
+    quoted = "Khởi tố Tiktoker Nam Birthday về tội “Chống người thi hành công vụ”"
+    assert _body(P1, P2, "Có thể bạn quan tâm", "Nên xem", quoted, quoted, teaser, quoted, teaser) == [P1, P2]
+    assert _body(P1, "Tin khác", "Hoạt động 13/02/2025 19:56", teaser, "Hoạt động 12/02/2025 17:31", teaser) == [P1]
+
+
+@pytest.mark.parametrize("widget", [
+    ["Bình luận (0)", "Ý kiến của bạn sẽ được biên tập trước khi đăng, xin vui lòng viết bằng tiếng Việt có dấu."],
+    ["Trở thành người đầu tiên tặng sao cho bài viết 0 0 0", P3],
+    ["Theo Đại Đoàn kết Copy link", "Link bài gốc Lấy link! https://daidoanket.vn/a.html"],
+    ["Chia sẻ", "Facebook", P3, P4],
+    ["Từ khóa:", "công đoàn", "Long Biên"],
+    ["© Bản quyền thuộc Báo Lao Động Thủ Đô.", "Giấy phép số 91/GP-BTTTT cấp ngày 1/1/2024.", P3, P4],
+    ["Gia hạn tài khoản bạn đọc VIP", P3, P4],
+])
+def test_the_article_ends_at_a_widget_that_only_follows_articles(widget):
+    assert _body(P1, P2, *widget) == [P1, P2]
+
+
+@pytest.mark.parametrize("tail", [
+    ["Hà Thu (tổng hợp)"], ["XUÂN LONG"], ["Theo Hồ Hương", "Đại Đoàn kết"], ["Anh Minh", "Trở lại Kinh doanh"],
+    # another article's linked headline and its teaser
+    ["[Công nhân Sóc Sơn nhận quà Tết sớm](https://x.vn/a)", "Đoàn viên công đoàn huyện Sóc Sơn vui mừng nhận quà."],
+])
+def test_what_follows_the_last_sentence_is_left_out(tail):
+    assert _body(P1, P2, P3, *tail) == [P1, P2, P3]
+
+
+def test_the_article_starts_at_its_first_sentence_and_the_byline_still_dates_it():
+    got = extract("\n".join(["Cổ phiếu FLC được giao dịch trở lại", "Duy Anh", "Xem các bài viết của tác giả",
+                             "Sao chép liên kết", "07/03/2026 08:52 (GMT+07:00)", P1, P2]), "x", "x")
+    assert got.body.split("\n") == [P1, P2]
+    assert (got.date.isoformat(), got.date_source) == ("2026-03-07", "byline")
+    # a byline after the lead (baochinhphu) is left out too
+    got = extract("\n".join(["Chính sách mới", P1, "01/03/2026 09:51", P2]), "x", "x")
+    assert got.body.split("\n") == [P1, P2] and got.date.isoformat() == "2026-03-01"
+
+
+def test_a_text_without_sentences_is_kept_as_it_is():
+    # a record's body may be a few words: with no sentence to start or end at, nothing is cut
+    assert extract("Tiêu đề\ncông đoàn quận Long Biên\nLĐLĐ", "x", "x").body == "công đoàn quận Long Biên\nLĐLĐ"
+
+
+# --- hostile text ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", ["[" * 400_000, "![" * 200_000, "[x](" * 100_000, "<a" * 200_000, "a |" * 100_000])
+def test_a_huge_line_of_markup_is_read_in_bounded_time(line):
+    # "[" * 200_000 took 195 s before the markup patterns were bounded
+    start = time.perf_counter()
+    article = extract(f"Tiêu đề\n{P1}\n{line}\n{P2}", "x", "x")
+    assert time.perf_counter() - start < 5
+    assert article.lead == P1 and article.body.endswith(P2)
+
+
+def test_millions_of_lines_are_not_one_article():
+    start = time.perf_counter()
+    with pytest.raises(SkipFile, match="20,000 lines"):
+        extract("Tiêu đề\n" + "Dòng ngắn.\n" * 1_000_000, "x", "x")
+    assert time.perf_counter() - start < 5

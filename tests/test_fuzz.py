@@ -55,32 +55,13 @@ class Stalled(Exception):
     report the example."""
 
 
-class KnownStall(Stalled):
-    """A stall in a function listed in KNOWN_STALLS: a bug reported to its owner."""
-
-
-# Functions known to stall, each with its bug: a test that meets one is expected to
-# fail with KnownStall, and any other failure still fails it. Whether a fuzzed file
-# comes near the limit depends on the machine's speed, so every test reading files
-# through extract carries the mark (an XPASS is no error). Remove the entry when fixed.
-KNOWN_STALLS = {
-    ("extract.py", "_strip_markup"): (
-        "extract._strip_markup: _PIPES_RE, _LINK_RE and _IMAGE_RE take time quadratic in a line's "
-        "length (a long run of spaces, of '[' or of '![' with no closing bracket): a 100 kB line, minutes"
-    ),
-}
-KNOWN_STALL = pytest.mark.xfail(raises=KnownStall, strict=False, reason=" ".join(KNOWN_STALLS.values()))
-
-
 @contextmanager
 def time_limit(seconds: float):
-    """Interrupts the code inside after seconds with Stalled (KnownStall when it was in a
-    function of KNOWN_STALLS), so a stall fails the test instead of hanging the run:
-    Python and regular expressions both check for signals."""
+    """Interrupts the code inside after seconds with Stalled, so a stall fails the test
+    instead of hanging the run: Python and regular expressions both check for signals."""
     def stop(signum, frame):
         where = (Path(frame.f_code.co_filename).name, frame.f_code.co_name)
-        stall = KnownStall if where in KNOWN_STALLS else Stalled
-        raise stall(f"still running after {seconds:.1f} s, in {':'.join(where)}")
+        raise Stalled(f"still running after {seconds:.1f} s, in {':'.join(where)}")
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -202,7 +183,6 @@ def check_file(folder: Path, data: bytes, suffix: str, grown: tuple | None = Non
     return loaded
 
 
-@KNOWN_STALL
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @FUZZ
 @given(base=st.sampled_from(sorted(BASES)), mutations=st.lists(MUTATION, min_size=1, max_size=4))
@@ -220,7 +200,6 @@ def test_random_bytes_are_read_or_skipped(tmp_path, suffix, data):
     check_file(tmp_path, data, suffix)
 
 
-@KNOWN_STALL
 @FUZZ
 @given(tail=st.sampled_from(sorted(BASES)), mutations=st.lists(MUTATION, min_size=1, max_size=3))
 def test_a_grown_jsonl_file_reads_only_its_new_lines(tmp_path, tail, mutations):
@@ -264,7 +243,6 @@ def test_records_of_any_json_never_raise(values, inserts):
         assert all(1 <= p.line <= text.count("\n") + 1 for p in problems)
 
 
-@KNOWN_STALL
 def test_long_runs_in_a_line_are_read_in_bounded_time(tmp_path):
     """What the fuzzing found stalling, at its smallest, one file per regular expression:
     a text file whose second line is a long run of one character."""

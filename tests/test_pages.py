@@ -1,15 +1,22 @@
-"""lbsearch.pages: saved news pages of both sites to headline, lines, date and address."""
+"""lbsearch.pages: saved news pages to headline, lines, date and address: generated pages of
+both sites, real pages of nine Vietnamese news sites (read as a reader reads them), and
+hostile pages (read in bounded time)."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import random
+import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from bench.htmlpages import FOOTER, MENU, Chain, generated_story, render, story_from_text, url_of
+from lbsearch.extract import SkipFile, load_file
 from lbsearch.pages import declared_charset, read_page
+from lbsearch.text import fold_text
 
 from .conftest import seed_text, to_cp1258
 
@@ -171,3 +178,143 @@ def test_declared_charset(data, expected):
 def test_not_a_page_with_an_article(text):
     with pytest.raises(ValueError):
         read_page(text)
+
+
+# --- real saved pages ---------------------------------------------------------------------
+
+SHARED_PAGES = Path(__file__).resolve().parents[2] / "shared" / "realpages"
+OWN_PAGES = Path(__file__).resolve().parent / "realpages"
+# What shared/realpages/expected.json leaves out (the lead, the lines before the first
+# sentence, the page's furniture), read by hand: tests/realpages/shared_extra.json.
+SHARED_EXTRA = json.loads((OWN_PAGES / "shared_extra.json").read_text("utf-8"))
+
+
+def _real_pages() -> list:
+    cases = []
+    for folder, extra in ((SHARED_PAGES, SHARED_EXTRA), (OWN_PAGES, {})):
+        listing = folder / "expected.json"
+        if not listing.is_file():
+            cases.append(pytest.param(None, None, id=folder.name, marks=pytest.mark.skip(f"no {folder}")))
+            continue
+        for name, expected in json.loads(listing.read_text("utf-8")).items():
+            cases.append(pytest.param(folder / name, {**expected, **extra.get(name, {})}, id=name[:-5]))
+    return cases
+
+
+def _visible_text(html: str) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+    return " ".join(extract_plain_text(HTMLTree.parse(html), main_content=False).split())
+
+
+@pytest.mark.parametrize(("path", "expected"), _real_pages())
+def test_real_page_reads_from_its_first_sentence_to_its_last(path, expected):
+    article = load_file(path, path.name, str(path)).articles[0]
+    assert article.title == expected["title"]
+    assert (article.date.isoformat() if article.date else None) == expected["date"]
+
+    lines = article.body.split("\n")
+    assert lines[0].startswith(expected["lead"])
+    first = next(i for i, line in enumerate(lines) if line.startswith(expected["first"]))
+    assert set(lines[1:first]) <= set(expected.get("between", [])), lines[1:first]
+    assert article.body.endswith(expected["last"])
+
+    shown = _visible_text(path.read_bytes().decode("utf-8"))
+    body = f" {fold_text(article.body)} "
+    for phrase in expected["furniture"]:
+        assert phrase in shown, "the phrase must really be on the page"
+        assert f" {fold_text(phrase)} " not in body, phrase
+
+
+# --- inline boxes and widgets ---------------------------------------------------------------
+
+PARAGRAPHS = [
+    "Chiều 3/12, Liên đoàn Lao động quận Long Biên tổ chức hội nghị giao ban cụm thi đua công đoàn.",
+    "Phát biểu tại hội nghị, Chủ tịch LĐLĐ quận cho biết năm 2025 sẽ đổi mới phương thức hoạt động.",
+    "Theo đó, các cụm thi đua được tăng quyền chủ động đề xuất và tổ chức các hoạt động của mình.",
+    "Kết thúc hội nghị, các đại biểu thống nhất kế hoạch chăm lo Tết cho đoàn viên, người lao động.",
+]
+RELATED = ["Công nhân Sóc Sơn nhận quà Tết sớm từ công đoàn", "Mê Linh khánh thành nhà văn hóa công nhân"]
+
+
+def _article_page(box: str, after: str = "") -> str:
+    first, second, *rest = (f"<p>{p}</p>" for p in PARAGRAPHS)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Hội nghị - Báo</title></head><body>'
+            f'<div class="wrap"><h1>Hội nghị giao ban cụm thi đua</h1><div class="body">{first}{second}'
+            f'{box}{"".join(rest)}</div>{after}</div></body></html>')
+
+
+@pytest.mark.parametrize("box", [
+    # a box the page names by its class: the structure says it is not the article
+    '<div class="box-relate"><h3>Tin liên quan</h3><ul>{}</ul></div>',
+    # a bare box: only its heading says what it is (extract's rule, as in text files)
+    "<p><strong>Tin liên quan</strong></p><ul>{}</ul>",
+    "<div><b>Xem thêm:</b></div>{}",
+    "<p>ĐỌC THÊM</p>{}",
+])
+def test_an_inline_box_is_cut_out_and_the_article_goes_on(box, tmp_path):
+    links = "".join(f'<li><a href="/{n}.html">{h}</a></li>' for n, h in enumerate(RELATED))
+    path = tmp_path / "page.html"
+    path.write_text(_article_page(box.format(links)), "utf-8")
+    article = load_file(path, path.name, str(path)).articles[0]
+    assert article.title == "Hội nghị giao ban cụm thi đua"
+    assert article.body.split("\n") == PARAGRAPHS
+    assert article.districts == ["Long Biên"]  # not Sóc Sơn, Mê Linh: only the box names them
+
+
+def test_widgets_after_the_article_are_not_read(tmp_path):
+    after = ('<div class="author">Hà Thu (tổng hợp)</div>'
+             '<div><a href="/k">Trở lại Kinh doanh</a> <button>Copy link</button></div>'
+             f'<div><a href="/x">{RELATED[0]}</a><p>Đoàn viên công đoàn huyện Sóc Sơn vui mừng nhận quà.</p></div>'
+             '<div class="readmore">Đọc tiếp</div>'
+             '<form><div>Trở thành người đầu tiên tặng sao cho bài viết 0 0 0</div>'
+             '<div>Bình luận (0)</div><textarea>Ý kiến của bạn</textarea><div>Nhập mã xác nhận</div></form>'
+             '<div>Gia hạn tài khoản bạn đọc VIP</div><div>Giấy phép số 91/GP-BTTTT cấp ngày 1/1/2024.</div>')
+    path = tmp_path / "page.html"
+    path.write_text(_article_page("", after), "utf-8")
+    article = load_file(path, path.name, str(path)).articles[0]
+    assert article.body.split("\n") == PARAGRAPHS
+
+
+def test_the_page_reports_its_links():
+    page = read_page(_article_page(f'<ul><li><a href="/a">{RELATED[0]}</a></li></ul>'))
+    assert RELATED[0] in page.links and PARAGRAPHS[0] not in page.links
+
+
+# --- hostile pages --------------------------------------------------------------------------
+
+_HOSTILE_HEAD = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Trang</title></head><body><h1>Tiêu đề bài</h1>'
+_TEXT = "<p>Công đoàn quận Long Biên tổ chức hội nghị tổng kết năm với nhiều đoàn viên tham dự.</p>"
+HOSTILE = {
+    # 2.2 MB: the text inside 200,000 nested <div>s (the main-content pass alone took over 300 s)
+    "deep nesting": "<div>" * 200_000 + _TEXT + "</div>" * 200_000,
+    "unclosed divs": _TEXT + "<div>x" * 100_000,
+    "unclosed formatting": _TEXT + "<font><i>x" * 50_000,
+    "misnested formatting": _TEXT + "<b><i>x</b></i>" * 50_000,
+    "nested tables": _TEXT + "<table><tr><td>x" * 20_000,
+    "huge attribute": f'<div class="{"a" * 2_000_000}">{_TEXT}</div>',
+    "many elements": _TEXT + '<p><a href="/x">Tin khác</a></p>' * 120_000,
+    "many furniture blocks": _TEXT + '<div class="related"><a href="/x">Tin khác</a></div>' * 50_000,
+    "many dates": _TEXT + '<time datetime="2024-01-02">02/01/2024 10:00</time>' * 20_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_page_is_read_in_bounded_time(name, tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(_HOSTILE_HEAD + HOSTILE[name] + "</body></html>", "utf-8")
+    start = time.perf_counter()
+    article = load_file(path, path.name, str(path)).articles[0]
+    assert time.perf_counter() - start < 5  # a generous bound: each takes well under a second
+    assert article.title == "Tiêu đề bài"
+    assert article.lead == "Công đoàn quận Long Biên tổ chức hội nghị tổng kết năm với nhiều đoàn viên tham dự."
+
+
+def test_a_page_with_thousands_of_attribute_names_is_skipped_with_the_reason(tmp_path):
+    # lexbor's parser takes time quadratic in them: 40,000 take 8.6 s, 300,000 take minutes
+    path = tmp_path / "page.html"
+    path.write_text(_HOSTILE_HEAD + "".join(f"<i a{n}=x>" for n in range(40_000)) + _TEXT, "utf-8")
+    start = time.perf_counter()
+    with pytest.raises(SkipFile, match="attribute names"):
+        load_file(path, path.name, str(path))
+    assert time.perf_counter() - start < 5

@@ -95,8 +95,8 @@ def test_title_beats_body_and_lead_beats_depth(make_index):
     })
     assert [i for i, _ in ranked(ix, "Sóc Sơn")] == ["a_title", "b_body"]
     ix = make_index({
-        "c_deep": f"Tin tức\n{FILLER}\n{FILLER}\nNgười dân Mê Linh.",
-        "d_lead": f"Tin tức\nNgười dân Mê Linh.\n{FILLER}\n{FILLER}",
+        "c_deep": f"Tin tức\n{FILLER}\n{FILLER}\nNgười dân Mê Linh đến dự hội nghị của công đoàn huyện.",
+        "d_lead": f"Tin tức\nNgười dân Mê Linh đến dự hội nghị của công đoàn huyện.\n{FILLER}\n{FILLER}",
     })
     assert [i for i, _ in ranked(ix, "Mê Linh")] == ["d_lead", "c_deep"]
 

@@ -86,7 +86,9 @@ class DurableFileStorage(FileStorage):
 
 
 def exists(index_dir: Path) -> bool:
-    return index_dir.is_dir() and whoosh.index.exists_in(str(index_dir))
+    # By name, not by reading: another program's garbage TOC is an index that open
+    # refuses with one line, not a traceback here.
+    return index_dir.is_dir() and generation(index_dir) >= 0
 
 
 def generation(index_dir: Path) -> int:
