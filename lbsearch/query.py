@@ -109,7 +109,7 @@ def search(index: OpenIndex, options: SearchOptions) -> SearchResult:
     if undated_question:
         result.undated_excluded = reader.count(undated_question)
     if not result.total:
-        result.suggestion = suggest(reader, plan.query)
+        result.suggestion = suggest(reader, plan.query, plan.filters)
     if options.explain:
         result.analysis = analysis(plan)
     return result

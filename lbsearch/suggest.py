@@ -11,12 +11,12 @@ written, else its words unquoted.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import keys
 from .analysis import pair_term
 from .engines import Reader
-from .plan import Clause, ParsedQuery, QueryError, make_plan, parse_query
+from .plan import Clause, Filters, ParsedQuery, QueryError, make_plan, parse_query
 from .text import fold
 
 MAX_SUGGESTED_SYLLABLE = 12  # longer "syllables" are not typos of a word: no suggestion
@@ -37,9 +37,10 @@ class _Option:
     keyed: bool = False  # read from Telex or VNI keys: the query carries accents then
 
 
-def suggest(reader: Reader, parsed: ParsedQuery) -> str | None:
+def suggest(reader: Reader, parsed: ParsedQuery, filters: Filters = Filters()) -> str | None:
     """A query built from the index's own words for one that found nothing, that
-    finds something; None when there is none or nothing to correct.
+    finds something within filters (the search's dates and districts); None when
+    there is none or nothing to correct.
 
     Each syllable the index has never seen becomes the syllable its keys spell
     (Telex, VNI) or one of the nearest (within two edits, swapped letters
@@ -62,7 +63,7 @@ def suggest(reader: Reader, parsed: ParsedQuery) -> str | None:
     if all(o.folded == typed for pick, clause in zip(best, clauses) for o, typed in zip(pick, clause.syllables)) \
             and reader.count(make_plan(parsed)):
         return None  # every word is there and the query finds them: a filter left nothing
-    attempt = _Attempt(reader, parsed)
+    attempt = _Attempt(reader, parsed, filters)
     for number in range(NEARBY):
         text = attempt.run([[found[min(number, len(found) - 1)] for found in per_clause] for per_clause in options])
         if text:
@@ -100,8 +101,8 @@ def _known(reader: Reader, folded: str) -> bool:
 class _Attempt:
     """Writes picked readings as a query and runs it, at most MAX_TRIES times."""
 
-    def __init__(self, reader: Reader, parsed: ParsedQuery) -> None:
-        self.reader, self.parsed = reader, parsed
+    def __init__(self, reader: Reader, parsed: ParsedQuery, filters: Filters) -> None:
+        self.reader, self.parsed, self.filters = reader, parsed, filters
         self.tries = 0
         self.seen = {_shape(parsed)}  # the query itself found nothing: never suggest it
         self.spellings: dict[str, list[tuple[str, int]]] = {}
@@ -124,7 +125,7 @@ class _Attempt:
                 continue
             self.seen.add(_shape(again))
             self.tries += 1
-            if self.reader.count(make_plan(again)):
+            if self.reader.count(replace(make_plan(again), filters=self.filters)):
                 return text
         return None
 

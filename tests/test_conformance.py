@@ -61,7 +61,7 @@ def answer(ix, query: str, filters: dict, limit: int, snippets: bool) -> dict:
         "total": ranked.total,
         "ids": sorted(m.record["id"] for m in ranked.page),
         "undated": ix.reader.count(undated) if undated else None,
-        "suggestion": None if ranked.total else suggest(ix.reader, plan.query),
+        "suggestion": None if ranked.total else suggest(ix.reader, plan.query, plan.filters),
         # The first tier of each hit: which articles the engine puts in which tier.
         "tiers": sorted((m.record["id"], ix.reader.explain(plan, m)[0]) for m in ranked.page),
         "stats": corpus_stats(ix, options).figures,

@@ -92,6 +92,13 @@ def test_no_suggestion_when_a_filter_left_nothing(seed_ix):
     assert result.total == 0 and result.suggestion is None
 
 
+def test_a_suggestion_finds_something_within_the_filters(seed_ix):
+    dated = dict(since=date(2022, 5, 31), until=date(2022, 5, 31))  # the day of 001 only
+    suggested = search(seed_ix, SearchOptions("quy che phoi hpo", **dated)).suggestion
+    assert suggested and total(seed_ix, suggested, **dated) > 0
+    assert search(seed_ix, SearchOptions("quy che phoi hpo", since=date(2099, 1, 1))).suggestion is None
+
+
 class CountingReader:
     """The seeds' reader, counting what a suggestion asks of it."""
 
