@@ -344,6 +344,30 @@ def stats(
     return EXIT_MATCH if counted.figures["articles"] or not selective else EXIT_NO_MATCH
 
 
+@app.command()
+def browse(
+    query: Optional[str] = typer.Argument(None, help="The query to start with; type to change it."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    district: List[str] = DistrictOption,
+    sort: str = typer.Option("relevance", "--sort", autocompletion=completion.sort_values, help="relevance, newest or oldest."),
+    all_copies: bool = AllCopiesOption,
+    index_dir: Optional[Path] = IndexOption,
+) -> int:
+    """Search as you type, full screen: Enter reads a hit, F1 lists the keys, Ctrl+C quits.
+
+    \b
+    Example: lbsearch browse "quy che phoi hop" --district "Long Biên"
+    """
+    from . import browse as browser  # Textual loads here only: other commands never import it
+
+    problem = browser.not_a_terminal()
+    if problem:
+        raise CliError(problem)
+    options = _options(query or "", since, until, district, sort=sort, all_copies=all_copies)
+    return browser.run(_open_or_build(index_dir or _default_index(), _default_corpus()), options)
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .corpus import CorpusError
     from .dates import DateInputError

@@ -79,7 +79,7 @@ def list_files(root: Path, on_warning: Callable[[str], None], prefix: str = "") 
     if not root.is_dir():
         raise CorpusError(f"corpus folder {root} does not exist or is not a folder")
     real_root = root.resolve()
-    folder = without_surrogates(str(real_root))
+    collection = without_surrogates(str(real_root))
     found: list[CorpusFile] = []
     pending = [(str(root), prefix)]  # a folder to list, and its place in the index
     while pending:
@@ -113,9 +113,9 @@ def list_files(root: Path, on_warning: Callable[[str], None], prefix: str = "") 
                     continue
             try:
                 stat = entry.stat()
-                found.append(CorpusFile(entry.path, place + name, stat.st_mtime_ns, stat.st_size, folder))
+                found.append(CorpusFile(entry.path, place + name, stat.st_mtime_ns, stat.st_size, collection))
             except OSError:  # gone or unreadable since it was listed: reading it says why
-                found.append(CorpusFile(entry.path, place + name, folder=folder))
+                found.append(CorpusFile(entry.path, place + name, folder=collection))
     found.sort(key=lambda f: f.relative)
     return found
 

@@ -31,6 +31,7 @@ class SearchOptions:
     sort: str = "relevance"
     explain: bool = False
     all_copies: bool = False  # every copy of a story, not one hit for it
+    suggest: bool = True  # when nothing matched, look for a query that would (suggestion_for)
 
     def __post_init__(self) -> None:
         if self.limit < 1:
@@ -108,11 +109,18 @@ def search(index: OpenIndex, options: SearchOptions) -> SearchResult:
     undated_question = plan.undated_question()
     if undated_question:
         result.undated_excluded = reader.count(undated_question)
-    if not result.total:
+    if not result.total and options.suggest:
         result.suggestion = suggest(reader, plan.query, plan.filters)
     if options.explain:
         result.analysis = analysis(plan)
     return result
+
+
+def suggestion_for(index: OpenIndex, options: SearchOptions) -> str | None:
+    """The did-you-mean of a search that found nothing, asked for on its own (a search
+    with suggest=False answers at once; this can take longer)."""
+    plan = planned(index, options)
+    return suggest(index.reader, plan.query, plan.filters)
 
 
 def analysis(plan: SearchPlan) -> dict:

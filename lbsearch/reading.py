@@ -53,7 +53,7 @@ class FileReader:
         shown = without_surrogates(item.path)
         try:
             stat = os.stat(item.path)  # again: it may have changed since it was listed
-            loaded = load_file(Path(item.path), source, without_surrogates(item.path), self.grown.get(source))
+            loaded = load_file(Path(item.path), source, shown, self.grown.get(source))
         except SkipFile as skip:
             return Outcome(source, warnings=[f"{shown}: {skip}: skipped"]), []
         except OSError as err:  # gone since it was listed
@@ -68,11 +68,9 @@ class FileReader:
         prepared = []
         for article in loaded.articles:
             own = article.id[len(file_id):]  # a record's id is the file's, "#" and its own
-            article.id = item.article_id + own
-            key = source + own
-            terms = article_terms(article.title, article.body, article.lead)
             record = {
-                "id": article.id,
+                "id": item.article_id + own,
+                "key": source + own,
                 "path": article.path,
                 "url": article.url,
                 "title": article.title,
@@ -82,22 +80,31 @@ class FileReader:
                 "districts": list(article.districts),
                 "source": source,
                 "line": article.line,
-                "signature": copies.signature(f"{terms['title']} {terms['body']}"),
             }
-            member = copies.member_from_record(record)
-            prepared.append(PreparedArticle(
-                key=key,
-                source=source,
-                fingerprint=fingerprint,
-                record=record,
-                date_num=member.date_num,
-                district_keys=[district_key(n) for n in article.districts],
-                terms=terms,
-                band_terms=copies.band_terms(member.signature, member.url),
-                collection=item.folder,
-            ))
-            outcome.members.append(member)
+            ready = prepare(record, fingerprint, item.folder)
+            prepared.append(ready)
+            outcome.members.append(copies.member_from_record(ready.record))
         return outcome, prepared
+
+
+def prepare(record: dict, fingerprint: str, collection: str) -> PreparedArticle:
+    """An article as the engines index it, from the record search reads back (as a file
+    gave it, or as the index stored it: with its copies signature then)."""
+    terms = article_terms(record["title"], record["body"], record["body"].split("\n", 1)[0])
+    if "signature" not in record:
+        record = {**record, "signature": copies.signature(f"{terms['title']} {terms['body']}")}
+    member = copies.member_from_record(record)
+    return PreparedArticle(
+        key=record["key"],
+        source=record["source"],
+        fingerprint=fingerprint,
+        record=record,
+        date_num=member.date_num,
+        district_keys=[district_key(n) for n in record["districts"]],
+        terms=terms,
+        band_terms=copies.band_terms(member.signature, member.url),
+        collection=collection,
+    )
 
 
 Read = tuple[Outcome, list[PreparedArticle]]

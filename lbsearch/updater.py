@@ -25,7 +25,7 @@ from . import copies, corpus, engines, fingerprints, index
 from .engines import Engine, Writer
 from .errors import IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed
 from .fingerprints import Fingerprint
-from .reading import FileReader, Outcome, read_in_order, read_in_processes, write_segments_in_processes
+from .reading import FileReader, Outcome, prepare, read_in_order, read_in_processes, write_segments_in_processes
 
 RACY_WINDOW_NS = 2_000_000_000
 FILES_PER_PROCESS = 200  # fewer changed files than this per process are not worth a fork
@@ -256,13 +256,8 @@ class _Updater:
                 self.writer.delete(item.relative)
         for outcome in self._read_and_add(changed, reader, progress):
             self._count(outcome)
-        others = [c.prefix for c in self.collections if c.prefix]
-
-        def kept(source: str) -> bool:  # in a collection whose folder is gone
-            prefix = next((p for p in others if source.startswith(p)), "")
-            return prefix in self.kept_prefixes
-
-        gone = sorted(s for s in set(self.known) - {f.relative for f in files} if not kept(s))
+        listed = {f.relative for f in files}
+        gone = sorted(s for s in set(self.known) - listed if not self._in_a_gone_folder(s))
         for source in gone:
             self.writer.delete(source)
             self.current.pop(source, None)
@@ -283,6 +278,7 @@ class _Updater:
                 report.copies_found = previous_copies.count()
             return
         self.writer.commit()
+        self._refresh_statistics()
         try:
             index.write_meta(self.index_dir, self.engine, self.collections)
             fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current)
@@ -315,6 +311,32 @@ class _Updater:
                 self.writer.add(article)
             outcomes.append(outcome)
         return outcomes
+
+    def _refresh_statistics(self) -> None:
+        """Write again the articles of the files the engine names (Writer.stale_sources),
+        from their stored records, and commit: an incremental run then ranks as a fresh
+        build does."""
+        stale = sorted(s for s in self.writer.stale_sources() if s in self.current)
+        if not stale:
+            return
+        reader = self.engine.open_reader(self.index_dir)
+        for source in stale:
+            records = reader.records_of(source)
+            self.writer.delete(source)
+            collection = self._collection_of(source)
+            for record in records:
+                self.writer.add(prepare(record, self.current[source], collection.folder if collection else ""))
+        self.writer.commit()
+
+    def _collection_of(self, source: str) -> corpus.Collection | None:
+        """The collection a corpus file belongs to: the one whose prefix it has, else the
+        first folder's (None when that one was forgotten)."""
+        return next((c for c in self.collections if c.prefix and source.startswith(c.prefix)),
+                    next((c for c in self.collections if not c.prefix), None))
+
+    def _in_a_gone_folder(self, source: str) -> bool:
+        collection = self._collection_of(source)
+        return collection is not None and collection.prefix in self.kept_prefixes
 
     def _record_copies(self, previous: copies.CopyGroups | None, touched: set[str]) -> None:
         """Find the groups of copies of the committed index and record them (copies.json)."""

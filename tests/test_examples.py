@@ -82,7 +82,7 @@ def home(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("source, example", EXAMPLES, ids=[f"{s}: {e}" for s, e in EXAMPLES])
 def test_example_finds_something(cli, home, tmp_path, source, example):
-    words = shlex.split(example)
+    words = shlex.split(example, comments=True)
     piped = words.index("|") if "|" in words else len(words)
     args, after = [os.path.expanduser(word) for word in words[1:piped]], words[piped + 1:]
     if "--install-completion" in args or "--show-completion" in args:

@@ -48,6 +48,10 @@ class Writer(Protocol):
 
     def commit(self) -> None: ...
 
+    def stale_sources(self) -> set[str]:
+        """After a commit: the corpus files whose articles should be written again (delete,
+        add, commit) so that ranking statistics stop counting deleted articles."""
+
     def cancel(self) -> None:
         """Drop the uncommitted work and the files no commit references."""
 

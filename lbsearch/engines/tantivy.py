@@ -35,6 +35,11 @@ _DAYS_MAX = 100_000  # distinct publication days a stats count can hold
 # Articles read to order the ties at the last place of a page by path; past this
 # many (copies of one article, thousands of times) ties keep tantivy's order.
 _MAX_TIES = 2_000
+# A segment whose statistics count deleted articles is rewritten (stale_sources) when it
+# is this small, or when this share of it is deleted: small indexes keep exact
+# statistics, and a large one rewrites a segment at most once per tenth of it changed.
+SMALL_SEGMENT = 1_000
+STALE_SHARE = 0.1
 
 
 def versions() -> dict:
@@ -149,6 +154,7 @@ class Writer:
             with _writing():
                 for source in self.pending_deletes:
                     writer.delete_documents_by_term("source", source)
+            self.pending_deletes = []
             self.writer = writer
         return self.writer
 
@@ -175,6 +181,36 @@ class Writer:
 
     def add_segments(self, segments: list) -> None:
         raise NotImplementedError("tantivy writes its segments in its own threads")
+
+    def stale_sources(self) -> set[str]:
+        """The corpus files with an article in a segment whose statistics count deleted
+        articles past the policy (STALE_SHARE, SMALL_SEGMENT).
+
+        tantivy counts a deleted article in its BM25 statistics until a merge drops it,
+        and its Python bindings cannot ask for one; a segment whose articles are all
+        deleted goes at the commit, so rewriting the live ones refreshes it.
+        """
+        try:
+            segments = json.loads((self.index_dir / _META).read_text("utf-8")).get("segments", [])
+        except (OSError, ValueError):
+            return set()
+        stale, live = set(), []
+        for number, segment in enumerate(segments):
+            deleted = (segment.get("deletes") or {}).get("num_deleted_docs", 0)
+            live.append(segment["max_doc"] - deleted)
+            if deleted and (live[-1] <= SMALL_SEGMENT or deleted >= STALE_SHARE * segment["max_doc"]):
+                stale.add(number)
+        if not stale:
+            return set()
+        self.ix.reload()
+        searcher = self.ix.searcher()
+        hits = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False,
+                               order_by_field="keyprint", order=tantivy.Order.Asc).hits
+        # The searcher's segments are meta.json's, in its order; if the live counts say
+        # otherwise, nothing is rewritten rather than the wrong articles.
+        if [sum(1 for _, a in hits if a.segment_ord == n) for n in range(len(segments))] != live:
+            return set()
+        return {keyprint.split("\t", 1)[0] for keyprint, address in hits if address.segment_ord in stale}
 
     def commit(self) -> None:
         writer = self._writer()
@@ -226,7 +262,7 @@ def _document(prepared: PreparedArticle) -> tantivy.Document:
     for term in prepared.band_terms:
         doc.add_text("bands", term)
     doc.add_text("id", prepared.record["id"])
-    doc.add_bytes("record", json.dumps({**prepared.record, "key": prepared.key}, ensure_ascii=False).encode("utf-8"))
+    doc.add_bytes("record", json.dumps(prepared.record, ensure_ascii=False).encode("utf-8"))
     for name, text in prepared.terms.items():
         doc.add_text(name, text)
     doc.add_unsigned("date_num", prepared.date_num)

@@ -296,6 +296,9 @@ class Writer:
     def add_segments(self, segments: list) -> None:
         self.segments += [segment for segment in segments if segment is not None]
 
+    def stale_sources(self) -> set[str]:
+        return set()  # a commit after deletions rewrites every segment (commit())
+
     def commit(self) -> None:
         new = list(self.segments)
         if self.replace:
