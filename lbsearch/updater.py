@@ -66,8 +66,9 @@ def update_index(
 
     folders are added to those the index already holds (its collections), forget
     removes some, and every folder it then holds is read: a folder that is gone
-    keeps its articles (with a warning) until it is forgotten. Only files whose size, modification time or content changed are read again;
-    articles whose files are gone are removed. With rebuild, when another engine
+    keeps its articles (with a warning) until it is forgotten. Only files whose
+    size, modification time or content changed are read again; articles whose
+    files are gone are removed. With rebuild, when another engine
     is asked for, or when the index is of another version or damaged, every file
     is read into a new index beside it, which then replaces it. engine picks the
     engine (else $LBSEARCH_ENGINE, else the recorded one, else the default). jobs

@@ -87,6 +87,8 @@ def test_example_finds_something(cli, home, tmp_path, source, example):
     args, after = [os.path.expanduser(word) for word in words[1:piped]], words[piped + 1:]
     if "--install-completion" in args or "--show-completion" in args:
         pytest.skip("changes or prints the shell's set-up, finds nothing")
+    if args[:1] == ["browse"]:
+        pytest.skip("full screen, in a terminal only: tests/test_browse.py runs it in tmux")
     if args[:1] == ["index"]:
         written = Path(args[args.index("--index") + 1] if "--index" in args else os.environ["LBSEARCH_INDEX"])
         if not written.resolve().is_relative_to(tmp_path.resolve()):
