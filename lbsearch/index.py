@@ -24,12 +24,15 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import copies, engines
-from .corpus import Collection
 from .durable import sync_folder, write_json
 from .engines import Engine, Reader
 from .errors import IndexDamaged, IndexIncompatible, IndexMissing
+
+if TYPE_CHECKING:
+    from .corpus import Collection
 
 SCHEMA_VERSION = 7
 META_FILE = "lbsearch.json"
@@ -84,9 +87,11 @@ def incompatibility(meta: dict | None) -> str | None:
     return None
 
 
-def recorded_collections(index_dir: Path) -> list[Collection]:
+def recorded_collections(index_dir: Path) -> list["Collection"]:
     """The folders the index holds, as lbsearch.json records them (an index of an
     earlier lbsearch recorded one corpus)."""
+    from .corpus import Collection  # the corpus's reading rules: not loaded to search
+
     try:
         meta = read_meta(index_dir) or {}
     except IndexDamaged:
@@ -96,7 +101,7 @@ def recorded_collections(index_dir: Path) -> list[Collection]:
     return [Collection(meta["corpus"], "")] if isinstance(meta.get("corpus"), str) else []
 
 
-def write_meta(index_dir: Path, engine: Engine, collections: list[Collection]) -> None:
+def write_meta(index_dir: Path, engine: Engine, collections: list["Collection"]) -> None:
     """Record the versions, the folders and a checksum of every file of the current commit.
 
     A file the last commit kept as it was keeps its recorded checksum: after a
