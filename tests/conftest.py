@@ -68,6 +68,20 @@ def seed_ix(seed_index):
 
 
 @pytest.fixture
+def make_index(tmp_path, engine):
+    """Builds an index of text files named after pages' keys, in tmp, on the test's engine."""
+    def build(pages: dict[str, str]):
+        corpus = tmp_path / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for name, text in pages.items():
+            (corpus / f"{name}.txt").write_text(text, "utf-8")
+        update_index(corpus, tmp_path / "ix")
+        return open_index(tmp_path / "ix")
+
+    return build
+
+
+@pytest.fixture
 def corpus(tmp_path, engine):
     """A writable copy of the seeds (and the test runs once per engine)."""
     folder = tmp_path / "corpus"

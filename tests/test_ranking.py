@@ -4,24 +4,9 @@ import json
 
 import pytest
 
-from lbsearch.index import open_index
-from lbsearch.updater import update_index
 from lbsearch.query import SearchOptions, search
 
 FILLER = "Hội nghị diễn ra tại trụ sở với sự tham dự của nhiều đại biểu. " * 3
-
-
-@pytest.fixture
-def make_index(tmp_path, engine):
-    def build(pages: dict[str, str]):
-        corpus = tmp_path / "corpus"
-        corpus.mkdir(exist_ok=True)
-        for name, text in pages.items():
-            (corpus / f"{name}.txt").write_text(text, "utf-8")
-        update_index(corpus, tmp_path / "ix")
-        return open_index(tmp_path / "ix")
-
-    return build
 
 
 def ranked(ix, query, **options):

@@ -9,10 +9,8 @@ from importlib import resources
 import pytest
 
 from lbsearch import keys, suggest as suggesting
-from lbsearch.index import open_index
 from lbsearch.query import SearchOptions, search
 from lbsearch.text import exact, fold
-from lbsearch.updater import update_index
 
 FILLER = "Hội nghị diễn ra tại trụ sở với sự tham dự của nhiều đại biểu. " * 3
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
@@ -142,19 +140,6 @@ def test_cli_says_what_to_try(cli, seed_index):
     run = cli("search", "cong doanf", "--index", str(seed_index), "--json")
     assert run.status == 1 and json.loads(run.out)["suggestion"] == "công đoàn"
     assert "did you mean: công đoàn" in run.err
-
-
-@pytest.fixture
-def make_index(tmp_path, engine):
-    def build(pages: dict[str, str]):
-        corpus = tmp_path / "corpus"
-        corpus.mkdir(exist_ok=True)
-        for name, text in pages.items():
-            (corpus / f"{name}.txt").write_text(text, "utf-8")
-        update_index(corpus, tmp_path / "ix")
-        return open_index(tmp_path / "ix")
-
-    return build
 
 
 def test_telex_words_the_index_has_are_searched_as_typed(make_index):

@@ -7,11 +7,9 @@ from importlib import resources
 import pytest
 
 from lbsearch import words
-from lbsearch.index import open_index
 from lbsearch.plan import parse_query
 from lbsearch.query import SearchOptions, search
 from lbsearch.text import exact, fold
-from lbsearch.updater import update_index
 
 FILLER = "Buổi làm việc diễn ra tại trụ sở với sự tham dự của nhiều đại biểu. " * 3
 
@@ -57,19 +55,6 @@ def test_words_without_or_stay_separate_clauses():
 def test_a_side_of_or_keeps_its_accents():
     (group,) = parse_query("lao động OR công đoàn").groups
     assert [(c.exact, c.accented) for c in group] == [(("lao", "động"), True), (("công", "đoàn"), True)]
-
-
-@pytest.fixture
-def make_index(tmp_path, engine):
-    def build(pages: dict[str, str]):
-        corpus = tmp_path / "corpus"
-        corpus.mkdir(exist_ok=True)
-        for name, text in pages.items():
-            (corpus / f"{name}.txt").write_text(text, "utf-8")
-        update_index(corpus, tmp_path / "ix")
-        return open_index(tmp_path / "ix")
-
-    return build
 
 
 def found(ix, query: str) -> set[str]:
