@@ -16,7 +16,6 @@ from .index import OpenIndex
 from .places import District
 from .plan import SORTS, Clause, ParsedQuery, QueryError, SearchPlan, make_plan, parse_query
 from .snippets import make_snippet, match_spans, with_whole_query
-from .suggest import suggest
 
 __all__ = ["QueryError", "SearchOptions", "SearchResult", "Hit", "search"]
 
@@ -110,16 +109,18 @@ def search(index: OpenIndex, options: SearchOptions) -> SearchResult:
     if undated_question:
         result.undated_excluded = reader.count(undated_question)
     if not result.total and options.suggest:
-        result.suggestion = suggest(reader, plan.query, plan.filters)
+        result.suggestion = suggestion_for(index, options, plan)
     if options.explain:
         result.analysis = analysis(plan)
     return result
 
 
-def suggestion_for(index: OpenIndex, options: SearchOptions) -> str | None:
-    """The did-you-mean of a search that found nothing, asked for on its own (a search
-    with suggest=False answers at once; this can take longer)."""
-    plan = planned(index, options)
+def suggestion_for(index: OpenIndex, options: SearchOptions, plan: SearchPlan | None = None) -> str | None:
+    """The did-you-mean of a search that found nothing (a search with suggest=False
+    answers at once; this can take longer)."""
+    from .suggest import suggest  # its tables load only when something found nothing
+
+    plan = plan or planned(index, options)
     return suggest(index.reader, plan.query, plan.filters)
 
 
