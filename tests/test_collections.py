@@ -158,3 +158,28 @@ def test_another_programs_files_are_one_line_on_every_command(tmp_path, cli, mon
         run = cli(*command)
         assert run.status == 2, (command, run.err)
         assert len(run.err.strip().splitlines()) == 1 and "Traceback" not in run.err, (command, run.err)
+
+
+def test_hostile_files_beside_good_articles_never_stop_a_run(tmp_path, engine):
+    """Issue #19: a page nested 200,000 deep, a record whose date has 5,001 digits, a
+    name that is not UTF-8 and two files of one name, beside good articles: warnings,
+    and every good article searchable when the run ends."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEED_FILES:
+        shutil.copy(seed, corpus / seed.name)
+    deep = "<html><body>" + "<div>" * 200_000 + "<h1>Trang lồng sâu</h1><p>Công đoàn huyện Mê Linh.</p>"
+    (corpus / "deep.html").write_text(deep, "utf-8")
+    good = {"id": 1, "title": "Tin Sóc Sơn", "body": "Công đoàn huyện Sóc Sơn tổ chức hội nghị người lao động."}
+    bad = {"id": 2, "title": "Ngày lạ", "body": "Một bài.", "date": 0}
+    lines = [json.dumps(good, ensure_ascii=False), json.dumps(bad).replace('"date": 0', '"date": ' + "9" * 5001)]
+    (corpus / "feed.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    with open(os.path.join(os.fsencode(corpus), b"t\xe0i.txt"), "wb") as handle:
+        handle.write(SEED_FILES[2].read_bytes())
+    warnings = []
+    report = update_index(corpus, tmp_path / "ix", on_warning=warnings.append)
+    assert any("feed.jsonl" in w and "line 2" in w for w in warnings)
+    every = {h.id for h in search(open_index(tmp_path / "ix"), SearchOptions("công đoàn", limit=100, all_copies=True)).hits}
+    assert {seed.stem for seed in SEED_FILES} <= every
+    assert "feed#1" in every and "t\\xe0i" in every
+    assert report.added == len(SEED_FILES) + 3  # the deep page is read or skipped, never a stall
