@@ -320,13 +320,13 @@ class _Updater:
         stale = sorted(s for s in self.writer.stale_sources() if s in self.current)
         if not stale:
             return
-        reader = self.engine.open_reader(self.index_dir)
+        records = self.engine.open_reader(self.index_dir).records_of(stale)  # one query for them all
         for source in stale:
-            records = reader.records_of(source)
             self.writer.delete(source)
+        for record in records:
+            source = record["source"]
             collection = self._collection_of(source)
-            for record in records:
-                self.writer.add(prepare(record, self.current[source], collection.folder if collection else ""))
+            self.writer.add(prepare(record, self.current[source], collection.folder if collection else ""))
         self.writer.commit()
 
     def _collection_of(self, source: str) -> corpus.Collection | None:
@@ -381,7 +381,7 @@ class _Updater:
             ids = {item.relative: item.article_id for item in changed}
             for source, (size, lines) in list(grown.items()):
                 prefix = len(ids[source]) + 1  # ids are the file's, "#" and the record's key
-                seen = {r["id"][prefix:]: r["line"] for r in reader.records_of(source) if r.get("line")}
+                seen = {r["id"][prefix:]: r["line"] for r in reader.records_of([source]) if r.get("line")}
                 grown[source] = (size, lines, seen)
         return grown
 

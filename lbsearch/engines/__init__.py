@@ -78,8 +78,8 @@ class Reader(Protocol):
 
     def article(self, article_id: str) -> dict | None: ...
 
-    def records_of(self, source: str) -> list[dict]:
-        """The stored records of the articles of one corpus file."""
+    def records_of(self, sources: list[str]) -> list[dict]:
+        """The stored records of the articles of these corpus files."""
 
     def records(self) -> Iterator[dict]:
         """Every article's stored record."""

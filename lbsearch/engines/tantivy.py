@@ -470,8 +470,8 @@ class Reader:
         hits = self.searcher.search(_any([_term("bands", t) for t in terms]), limit=limit, count=False).hits
         return [self._record(address) for _, address in hits]
 
-    def records_of(self, source: str) -> list[dict]:
-        query = _term("source", source)
+    def records_of(self, sources: list[str]) -> list[dict]:
+        query = tantivy.Query.term_set_query(SCHEMA, "source", list(sources))
         hits = self.searcher.search(query, limit=max(self._count(query), 1), count=False).hits
         return [self._record(address) for _, address in hits]
 

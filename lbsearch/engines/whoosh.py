@@ -542,9 +542,10 @@ class Reader:
             query = wq.Or([wq.Term("bands", t) for t in terms])
             return [searcher.stored_fields(n)["record"] for n in list(query.docs(searcher))[:limit]]
 
-    def records_of(self, source: str) -> list[dict]:
+    def records_of(self, sources: list[str]) -> list[dict]:
         with self.ix.searcher() as searcher:
-            return [searcher.stored_fields(n)["record"] for n in _docs(searcher, wq.Term("source", source))]
+            query = wq.Or([wq.Term("source", source) for source in sources])
+            return [searcher.stored_fields(n)["record"] for n in sorted(_docs(searcher, query))]
 
     def records(self):
         with self.ix.reader() as reader:
