@@ -1,6 +1,8 @@
 """What the other sources and the copies cost: one table.
 
     python -m bench.sources --docs 100000 --work /tmp/bsrc [--engine tantivy]
+    python -m bench.sources --docs 20000 --work /tmp/bsrc --copies-only --repeat 2
+    python -m bench.sources --docs 20000 --work /tmp/bsrc --sizes
 
 - full build of N generated text articles (bench/generate.py), with copies found
   as lbsearch does, and the same build with copies left out (signatures, copies
@@ -11,12 +13,21 @@
 - a JSON Lines file of 20,000 records that grows by 100 records: the re-index;
 - searching 20,000 of the articles beside 5,000 copies of them: p50 of a few
   queries with one hit per story and with every copy.
+
+--copies-only runs the first two builds alone, --repeat times each, one after the
+other (the share copies add, with the signature lbsearch computes: rensa's where
+rensa is installed; LBSEARCH_PYTHON_MINHASH=1 asks for the Python one).
+--sizes builds the text corpus four ways (as lbsearch does; with the signature
+left out of the stored record; without the band terms; without either) and
+prints what each kind of index file weighs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,20 +41,47 @@ from .generate import generate
 from .htmlpages import pages
 
 
-def build_seconds(corpus: Path, index_dir: Path, engine: str, copies: bool = True) -> float:
+def build_seconds(corpus: Path, index_dir: Path, engine: str, copies: bool = True, *options: str) -> float:
+    return build_times(corpus, index_dir, engine, copies, *options)[0]
+
+
+def build_times(corpus: Path, index_dir: Path, engine: str, copies: bool = True, *options: str) -> tuple[float, float]:
+    """Wall seconds of one full build in a new process, and the CPU seconds (user and
+    system) of that process, its threads and its workers: on a shared machine the
+    second is the steadier measure of the work done."""
     shutil.rmtree(index_dir, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "bench.sources", "--build-only", str(corpus), str(index_dir),
-                    "--engine", engine] + ([] if copies else ["--without-copies"]), check=True)
-    return time.perf_counter() - started
+                    "--engine", engine, *options] + ([] if copies else ["--without-copies"]), check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool) -> None:
+def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool, record_signature: bool = True,
+               bands: bool = True) -> None:
     """One full build in this process, as `lbsearch index` runs it."""
+    from dataclasses import replace
+
     from lbsearch import copies as copies_module
-    from lbsearch import updater
+    from lbsearch import engines, updater
     from lbsearch.updater import update_index
 
+    if not record_signature:  # the signature stays in what copies are found with, not in what is stored
+        module = engines.load(engine)
+        name = "_document" if hasattr(module, "_document") else "_fields"  # tantivy's, Whoosh's
+        document = getattr(module, name)
+
+        def without_signature(prepared):
+            return document(replace(prepared, record={k: v for k, v in prepared.record.items() if k != "signature"}))
+
+        setattr(module, name, without_signature)
+    if not bands:
+        copies_module.band_terms = lambda signature, url: []
+
+    if os.environ.get("LBSEARCH_PYTHON_MINHASH"):
+        copies_module.signature = copies_module._python_signature
     if not copies:
         copies_module.signature = lambda folded: ""
         copies_module.band_terms = lambda signature, url: []
@@ -92,6 +130,64 @@ def copies_search(texts: list[Path], work: Path, engine: str) -> dict[str, str]:
     return rows
 
 
+def copies_share(docs: int, work: Path, engine: str, repeat: int) -> None:
+    """What copies add to a full text build: each build --repeat times, alternated."""
+    from lbsearch import copies
+
+    corpus = work / f"text-{docs}"
+    if len(list(corpus.glob("*.txt"))) != docs:
+        shutil.rmtree(corpus, ignore_errors=True)
+        generate(corpus, docs)
+    python = bool(os.environ.get("LBSEARCH_PYTHON_MINHASH")) or copies.RMinHash is None
+    found, left_out = [], []
+    for _ in range(repeat):
+        found.append(build_times(corpus, work / "index-text", engine))
+        left_out.append(build_times(corpus, work / "index-text-plain", engine, copies=False))
+    signature = "Python MinHash" if python else f"rensa R-MinHash ({copies.HASH_CHECK})"
+    print(f"{docs:,} articles, {engine}, signature: {signature}")
+    for n, what in enumerate(("wall", "CPU")):
+        with_, without = [t[n] for t in found], [t[n] for t in left_out]
+        print(f"{what}: copies found {', '.join(f'{s:.1f} s' for s in with_)}; left out "
+              f"{', '.join(f'{s:.1f} s' for s in without)}; copies add "
+              + ", ".join(f"{100 * (a - b) / b:+.1f}%" for a, b in zip(with_, without))
+              + f" (best against best: {100 * (min(with_) - min(without)) / min(without):+.1f}%)")
+
+
+def weights(index_dir: Path) -> dict[str, int]:
+    """Bytes of the index folder's files by kind: a segment file's extension
+    (".store", ".idx"...), else its name."""
+    found: dict[str, int] = {}
+    for path in index_dir.iterdir():
+        if path.is_file():
+            kind = path.suffix if len(path.stem) == 32 else path.name
+            found[kind] = found.get(kind, 0) + path.stat().st_size
+    return found
+
+
+def sizes(docs: int, work: Path, engine: str) -> None:
+    """The index built four ways, and what each kind of file weighs."""
+    corpus = work / f"text-{docs}"
+    if len(list(corpus.glob("*.txt"))) != docs:
+        shutil.rmtree(corpus, ignore_errors=True)
+        generate(corpus, docs)
+    ways = {"as lbsearch builds it": [], "signature not stored": ["--record-without-signature"],
+            "no band terms": ["--without-bands"], "neither": ["--record-without-signature", "--without-bands"]}
+    columns = {}
+    for name, options in ways.items():
+        index_dir = work / f"index-sizes-{len(columns)}"
+        build_seconds(corpus, index_dir, engine, True, *options)
+        columns[name] = weights(index_dir)
+    corpus_bytes = sum(p.stat().st_size for p in corpus.glob("*.txt"))
+    kinds = sorted({k for c in columns.values() for k in c}, key=lambda k: -columns["as lbsearch builds it"].get(k, 0))
+    print(f"{docs:,} articles ({corpus_bytes / 2**20:.1f} MiB of text), {engine}: MiB by kind of file")
+    print("| file | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for kind in kinds:
+        print(f"| {kind} | " + " | ".join(f"{c.get(kind, 0) / 2**20:.2f}" for c in columns.values()) + " |")
+    print("| all | " + " | ".join(f"{sum(c.values()) / 2**20:.2f} ({sum(c.values()) / corpus_bytes:.2f}x)"
+                                    for c in columns.values()) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000)
@@ -99,9 +195,21 @@ def main() -> None:
     parser.add_argument("--engine", default="tantivy")
     parser.add_argument("--build-only", nargs=2, type=Path, metavar=("CORPUS", "INDEX"))
     parser.add_argument("--without-copies", action="store_true")
+    parser.add_argument("--record-without-signature", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--without-bands", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", action="store_true", help="what each part of the index weighs")
+    parser.add_argument("--copies-only", action="store_true", help="only the text builds with and without copies")
+    parser.add_argument("--repeat", type=int, default=1, help="builds of each kind with --copies-only")
     args = parser.parse_args()
     if args.build_only:
-        build_only(*args.build_only, args.engine, not args.without_copies)
+        build_only(*args.build_only, args.engine, not args.without_copies, not args.record_without_signature,
+                   not args.without_bands)
+        return
+    if args.sizes:
+        sizes(args.docs, args.work, args.engine)
+        return
+    if args.copies_only:
+        copies_share(args.docs, args.work, args.engine, args.repeat)
         return
 
     work, docs = args.work, args.docs
