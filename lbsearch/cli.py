@@ -369,10 +369,9 @@ def browse(
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from .corpus import CorpusError
     from .dates import DateInputError
     from .engines import UnknownEngine
-    from .errors import IndexProblem
+    from .errors import CorpusError, IndexProblem
     from .places import UnknownDistrictError
     from .query import QueryError
 

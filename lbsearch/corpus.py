@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from .errors import CorpusError
 from .extract import SUFFIXES, article_id_for
 from .text import without_surrogates
 
@@ -62,10 +63,6 @@ class CorpusFile:
     size: int | None = None
     folder: str = ""  # the collection's folder, absolute
     article_id: str = ""  # its id (with_ids): its articles' ids are this, or this, "#" and a record's key
-
-
-class CorpusError(Exception):
-    """The corpus folder itself cannot be used."""
 
 
 def list_files(root: Path, on_warning: Callable[[str], None], prefix: str = "") -> list[CorpusFile]:

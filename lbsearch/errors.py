@@ -1,5 +1,5 @@
-"""The problems of an index folder that every layer may raise and the CLI turns into
-one line and exit status 2. A leaf: it imports nothing of lbsearch."""
+"""The problems of an index folder or a corpus folder that every layer may raise and
+the CLI turns into one line and exit status 2. A leaf: it imports nothing of lbsearch."""
 
 from __future__ import annotations
 
@@ -30,3 +30,7 @@ class IndexBusy(IndexProblem):
 
 class IndexWriteFailed(IndexProblem):
     pass
+
+
+class CorpusError(Exception):
+    """A corpus folder itself cannot be used."""

@@ -23,7 +23,7 @@ from typing import Callable
 
 from . import copies, corpus, engines, fingerprints, index
 from .engines import Engine, Writer
-from .errors import IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed
+from .errors import CorpusError, IndexBusy, IndexDamaged, IndexProblem, IndexWriteFailed
 from .fingerprints import Fingerprint
 from .reading import FileReader, Outcome, prepare, read_in_order, read_in_processes, write_segments_in_processes
 
@@ -80,7 +80,7 @@ def update_index(
     folders = [folders] if isinstance(folders, Path) else list(folders)
     for folder in folders:
         if not folder.is_dir():
-            raise corpus.CorpusError(f"corpus folder {folder} does not exist or is not a folder")
+            raise CorpusError(f"corpus folder {folder} does not exist or is not a folder")
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexProblem(f"{index_dir} exists and is not a folder")
     if index_dir.exists() and index.holds_other_files(index_dir):
