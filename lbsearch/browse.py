@@ -12,9 +12,11 @@ only when its generation is still the newest: a slow search for an early query
 can never be drawn over a later one. The counts of a query (timeline,
 districts) are asked for once typing pauses, after its hits are on screen.
 
-Text from the corpus is untrusted: it goes through printable() into
-rich.text.Text objects (never markup strings), so a title holding "[bold]" or
-an escape sequence is shown literally and cannot drive the terminal.
+Text from the corpus is untrusted: hits are drawn with render's highlighted()
+and meta_line(), as `search` draws them, and the rest goes through printable()
+(control characters to spaces, which keeps the offsets of the reading view's
+matches) into rich.text.Text objects, never markup strings: a title holding
+"[bold]" or an escape sequence is shown literally and cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from .dates import DateInputError, parse_user_date
 from .places import District, districts as all_districts, resolve_district, typed_key
 from .plan import SORTS, parse_query
 from .query import QueryError, SearchOptions, search, suggestion_for
-from .render import timeline_rows
+from .render import highlighted, meta_line, timeline_rows
 from .snippets import match_spans
 from .stats import corpus_stats
 from .text import printable
@@ -189,20 +191,6 @@ class Palette:
         self.bar = Style() if no_color else Style(color="cyan")
 
 
-def highlighted(text: str, spans, style: Style, base: Style | str = "") -> Text:
-    """Corpus text as a Text with its matches styled; printable() keeps every offset."""
-    shown = Text(printable(text), style=base)
-    for start, end in spans:
-        shown.stylize(style, start, end)
-    return shown
-
-
-def meta_line(date_text: str | None, districts: list[str], article_id: str, copies: int) -> str:
-    more = f"+{copies} {'copy' if copies == 1 else 'copies'}" if copies else ""
-    parts = [date_text or "no date", ", ".join(districts), article_id, more]
-    return printable(" · ".join(p for p in parts if p))
-
-
 def hit_lines(hit, rank: int, width: int, console, palette: Palette) -> list[Text]:
     """A hit as the list shows it, one Text per line: the headline, date · districts · id ·
     copies, and the snippet cut to two lines from a little before its first match."""
@@ -210,7 +198,7 @@ def hit_lines(hit, rank: int, width: int, console, palette: Palette) -> list[Tex
     title = Text(f"{rank}. ", style="bold")
     title.append_text(highlighted(hit.title, hit.title_highlights, palette.match, "bold"))
     title.truncate(width, overflow="ellipsis")
-    meta = Text(meta_line(hit.date, hit.districts, hit.id, len(hit.copies)), style=palette.dim)
+    meta = meta_line(hit.date, hit.districts, hit.id, len(hit.copies), palette.dim)
     meta.truncate(width, overflow="ellipsis")
     snippet = highlighted(hit.snippet, hit.highlights, palette.match)
     first = hit.highlights[0][0] if hit.highlights else 0
@@ -742,8 +730,8 @@ def article_text(record: dict, query: str, palette: Palette) -> tuple[Text, list
     text = Text()
     text.append(printable(record["title"]), style="bold")
     spans = [(a, b) for a, b in (match_spans(record["title"], clauses)[0] if clauses else [])]
-    text.append("\n" + meta_line(record["date"], record["districts"], record["id"], len(record["copies"])),
-                style=palette.dim)
+    text.append("\n")
+    text.append_text(meta_line(record["date"], record["districts"], record["id"], len(record["copies"]), palette.dim))
     for line in ([record["url"]] if record["url"] else []) + [record["path"]] + [
             f"copy: {path}" for path in record["copies"]]:
         text.append("\n" + printable(line), style=palette.dim)

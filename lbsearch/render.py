@@ -159,22 +159,24 @@ def _run_pager(command: str, text: str) -> bool:
             continue
 
 
-def _highlighted(text: str, spans: list[list[int]], base_style: str = "") -> Text:
+def highlighted(text: str, spans: list[list[int]], style=HIGHLIGHT_STYLE, base_style="") -> Text:
+    """Corpus text as a Text, shown literally, with its matches (offsets into text) styled."""
     from rich.text import Text
 
     shown, spans = visible_spans(text, spans)
     rich_text = Text(shown, style=base_style)
     for start, end in spans:
-        rich_text.stylize(HIGHLIGHT_STYLE, start, end)
+        rich_text.stylize(style, start, end)
     return rich_text
 
 
-def _meta_line(date: str | None, districts: list[str], article_id: str, copies: int = 0) -> Text:
+def meta_line(date: str | None, districts: list[str], article_id: str, copies: int = 0, style="dim") -> Text:
+    """date · districts · id · +N copies, as search, show and browse print them."""
     from rich.text import Text
 
     more = f"+{copies} {'copy' if copies == 1 else 'copies'}" if copies else ""
     parts = [date or "no date", ", ".join(districts) if districts else "", article_id, more]
-    return Text(visible(" · ".join(p for p in parts if p)), style="dim")
+    return Text(visible(" · ".join(p for p in parts if p)), style=style)
 
 
 def _address(url: str) -> Text:
@@ -217,11 +219,11 @@ def print_hits(out: Console, result: SearchResult) -> None:
         print_analysis(out, result.analysis)
     for rank, hit in enumerate(result.hits, 1):
         number = Text(f"{rank}. ", style="bold")
-        _print_block(out, _highlighted(hit.title, hit.title_highlights, "bold"), len(number), first=number)
-        _print_block(out, _meta_line(hit.date, hit.districts, hit.id, len(hit.copies)), 3)
+        _print_block(out, highlighted(hit.title, hit.title_highlights, base_style="bold"), len(number), first=number)
+        _print_block(out, meta_line(hit.date, hit.districts, hit.id, len(hit.copies)), 3)
         if hit.url:
             _print_block(out, _address(hit.url), 3)
-        _print_block(out, _highlighted(hit.snippet, hit.highlights), 3)
+        _print_block(out, highlighted(hit.snippet, hit.highlights), 3)
         if hit.explain is not None:
             parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain["score"].items())
             tier = hit.explain["tier"] or "none"
@@ -323,7 +325,7 @@ def print_article(out: Console, record: dict) -> None:
     from rich.text import Text
 
     _print_block(out, Text(visible(record["title"]), style="bold"))
-    _print_block(out, _meta_line(record["date"], record["districts"], record["id"]))
+    _print_block(out, meta_line(record["date"], record["districts"], record["id"]))
     if record["url"]:
         _print_block(out, _address(record["url"]))
     _print_block(out, Text(visible(record["path"]), style="dim"))
