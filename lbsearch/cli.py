@@ -85,6 +85,7 @@ def _default_index() -> Path:
             return local
     import platformdirs
 
+
     return Path(platformdirs.user_data_dir("lbsearch")) / "index"
 
 
@@ -211,7 +212,7 @@ def index_command(
 
     index_dir = index_dir or _default_index()
     folders = list(folders or [])
-    if not folders and not forget and not (index.index_exists(index_dir) and index.recorded_collections(index_dir)):
+    if not folders and not forget and not index.recorded_collections(index_dir):
         default = _default_corpus()
         if default is None:
             raise CliError(f"no index at {index_dir} yet: build one from your articles with `lbsearch index FOLDER`")
