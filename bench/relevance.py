@@ -33,6 +33,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from lbsearch import plan
 from lbsearch.extract import decode, extract
 from lbsearch.index import open_index
 from lbsearch.updater import update_index
@@ -185,7 +186,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--engine", default="tantivy", choices=["tantivy", "whoosh"])
     parser.add_argument("--real", type=Path, help="also evaluate on real text: a folder made by bench.realtext")
+    parser.add_argument("--window", type=int, help=f"matches the second phase rescores [default: {plan.RESCORE_WINDOW}]")
     args = parser.parse_args()
+    if args.window:
+        plan.RESCORE_WINDOW = args.window
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -203,7 +207,7 @@ def main() -> None:
     for name, ours_value, base_value in rows:
         print(f"{name:<{width}}  {ours_value:>9}  {base_value:>9}")
     print(f"(generated: {args.docs} articles, seed {args.seed}; {args.queries} known items per kind; "
-          f"engine {args.engine}; baseline plain tantivy)")
+          f"engine {args.engine}; rescore window {plan.RESCORE_WINDOW}; baseline plain tantivy)")
 
 
 if __name__ == "__main__":

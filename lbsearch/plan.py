@@ -15,6 +15,16 @@ next tier's (tiers()); within a tier they go by score: BM25 over title and body
 plus the boosts (boosts()). The tiers put a headline that is the query, or that
 holds it, first; with accents typed, the typed phrase with its accents, then
 the typed words with their accents anywhere.
+
+The score comes in two phases, as in Lucene's rescorer or Vespa's second phase:
+the first orders every match by tier, BM25 and the whole-phrase boost, and keeps
+a window of the best; the second adds the other boosts to those alone
+(SearchPlan.window). Those are the expensive part: a pair term is nearly as
+common as its words, and each is scored wherever it occurs. The whole phrase
+stays in the first phase: it is cheap (every pair of the run at once, so only
+where the rarest pair is) and it is the signal a window would lose most (an
+accent-free six-syllable passage found its article first 91% of the time with
+it there, 67% without: BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ PAIR_BOOST = 2.0  # two typed syllables standing together, in order
 PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
 MATCH_FIELDS = (("title", TITLE_BOOST), ("body", 1.0))  # where a clause matches, and its weight there
 MAX_CLAUSES = 64
+# Matches the first phase keeps for the second (bench/relevance.py --window and
+# bench/__main__.py measure it: BENCHMARKS.md).
+RESCORE_WINDOW = 100
 SORTS = ("relevance", "newest", "oldest")
 NO_DATE = 99_999_999  # the date number an undated article sorts by, oldest first
 
@@ -68,6 +81,7 @@ class Boost:
     field: str
     terms: tuple[str, ...]
     weight: float
+    phase: int = 2  # 1: scored for every match; 2: only for the first phase's window
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,7 @@ class ParsedQuery:
             if len(pairs) > 1:
                 # Every pair of the run present: the run as a phrase, found by term
                 # lookups alone (a phrase query would decode positions in every candidate).
-                whole.append(Boost("whole phrase", "pairs", pairs, PHRASE_BOOST))
+                whole.append(Boost("whole phrase", "pairs", pairs, PHRASE_BOOST, phase=1))
         return together + whole + lead
 
     def tiers(self) -> list[Tier]:
@@ -336,6 +350,10 @@ class ScorePart:
     name: str
     boosts: tuple[Boost, ...] = ()
 
+    @property
+    def phase(self) -> int:
+        return self.boosts[0].phase if self.boosts else 1
+
 
 @dataclass(frozen=True)
 class SearchPlan:
@@ -346,7 +364,11 @@ class SearchPlan:
     Matching: every group of the query, each clause in any of fields (with the
     field's weight in the score), none of the excluded. Ranking: tiers first (an
     article in an earlier tier before every article of a later one), then the
-    score (BM25 plus boosts), then the article's key: order_key() is the whole order.
+    score, then the article's key: order_key() is the whole order. By relevance
+    the score has two phases: the first window matches (at least limit) by
+    order_key of the first phase's score (BM25 of the matching clauses plus the
+    boosts of phase 1) are kept, and ordered again by order_key of the whole
+    score (plus every boost); by date, every boost counts within a day.
     """
 
     query: ParsedQuery | None
@@ -356,6 +378,12 @@ class SearchPlan:
     filters: Filters = Filters()
     sort: str = "relevance"
     limit: int = 10
+    window: int = RESCORE_WINDOW
+
+    @property
+    def rescored(self) -> int:
+        """How many matches the second phase rescores: the window, or the page if larger."""
+        return max(self.window, self.limit)
 
     def order_key(self, tier: int, score: float, date_num: int, key: str) -> tuple:
         """Lower first. Relevance: tier, then score; by date: the day (no date last
@@ -366,6 +394,10 @@ class SearchPlan:
         if self.sort == "newest":
             return (-date_num, -score, key)  # 0, no date, sorts after every day
         return (date_num or NO_DATE, -score, key)
+
+    def boosts_of(self, phase: int) -> tuple[Boost, ...]:
+        """The boosts a phase adds (the first phase's are in the second's score too)."""
+        return tuple(b for b in self.boosts if b.phase <= phase)
 
     def undated_question(self) -> SearchPlan | None:
         """The plan whose count is the matches the date filter left out for having no
@@ -399,4 +431,5 @@ def make_plan(query: ParsedQuery | None, *, limit: int = 10, since: date | None 
         filters=Filters(date_range, tuple(district_keys)),
         sort=sort,
         limit=limit,
+        window=RESCORE_WINDOW,  # read at each call: bench/relevance.py --window varies it
     )

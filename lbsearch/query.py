@@ -75,7 +75,9 @@ class Hit:
     highlights: list[list[int]]  # [start, end) offsets into snippet
     title_highlights: list[list[int]]  # [start, end) offsets into title
     copies: list[str] = field(default_factory=list)  # paths of the other copies of its story
-    # with --explain: {"tier": the first ranking tier it is in or None, "score": {part: points}}
+    # with --explain: {"tier": the first ranking tier it is in or None, "score": {part: points},
+    # "phases": [{"parts": [part, ...], "points": points}, ...] (first, then second),
+    # "first_rank": its place in the first phase's window or None, "window": the window's size}
     explain: dict | None = None
 
 
@@ -101,8 +103,7 @@ def search(index: OpenIndex, options: SearchOptions) -> SearchResult:
         found = _hit(match.record, match.score, plan.query)
         found.copies = index.copies.others(found.id)
         if options.explain:
-            tier, parts = reader.explain(plan, match)
-            found.explain = {"tier": tier, "score": parts}
+            found.explain = explained(plan, *reader.explain(plan, match), match.first_rank)
         hits.append(found)
     result = SearchResult(options.query, ranked.total, hits)
     undated_question = plan.undated_question()
@@ -122,6 +123,19 @@ def suggestion_for(index: OpenIndex, options: SearchOptions, plan: SearchPlan | 
 
     plan = plan or planned(index, options)
     return suggest(index.reader, plan.query, plan.filters)
+
+
+def explained(plan: SearchPlan, tier: str | None, points: dict[str, float], first_rank: int | None) -> dict:
+    """A hit's explanation: its tier, the points of each part of its score, and what
+    each phase of the ranking gave (plan.py: the first ranks every match, the second
+    adds the boosts to the first's window)."""
+    phases = []
+    for phase in (1, 2):
+        parts = [part.name for part in plan.score_parts() if part.phase == phase]
+        if parts:
+            phases.append({"parts": parts, "points": round(sum(points.get(p, 0.0) for p in parts), 4)})
+    window = plan.rescored if plan.sort == "relevance" else None
+    return {"tier": tier, "score": points, "phases": phases, "first_rank": first_rank, "window": window}
 
 
 def analysis(plan: SearchPlan) -> dict:
@@ -146,6 +160,9 @@ def analysis(plan: SearchPlan) -> dict:
         "excluded": [describe(c) for c in parsed.excluded],
         "tiers": [tier.name for tier in plan.tiers],
         "ranking": {part.name: [show(b) for b in part.boosts] for part in plan.score_parts() if part.boosts},
+        # By relevance, these ranking terms count only for the first phase's window.
+        "second_phase": {"window": plan.rescored,
+                         "ranking": [part.name for part in plan.score_parts() if part.phase == 2]},
     }
 
 

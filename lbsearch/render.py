@@ -225,10 +225,22 @@ def print_hits(out: Console, result: SearchResult) -> None:
             _print_block(out, _address(hit.url), 3)
         _print_block(out, highlighted(hit.snippet, hit.highlights), 3)
         if hit.explain is not None:
-            parts = " + ".join(f"{name} {value:.2f}" for name, value in hit.explain["score"].items())
-            tier = hit.explain["tier"] or "none"
-            _print_block(out, Text(f"tier: {tier}; score {hit.score:.2f} = {parts}", style="dim"), 3)
+            _print_block(out, Text(_explanation(hit), style="dim"), 3)
         out.print()
+
+
+def _explanation(hit: Hit) -> str:
+    """tier: T; score S = first phase F (match F; rank 3 of a window of 100) + second phase B
+    (words together B1 + lead B2)."""
+    explain = hit.explain
+    phases = []
+    for number, phase in enumerate(explain["phases"]):
+        parts = " + ".join(f"{name} {explain['score'].get(name, 0.0):.2f}" for name in phase["parts"])
+        where = ""
+        if number == 0 and explain["first_rank"]:
+            where = f"; rank {explain['first_rank']} of a window of {explain['window']}"
+        phases.append(f"{('first', 'second')[number]} phase {phase['points']:.2f} ({parts}{where})")
+    return f"tier: {explain['tier'] or 'none'}; score {hit.score:.2f} = " + " + ".join(phases)
 
 
 def print_analysis(out: Console, analysis: dict) -> None:
@@ -249,6 +261,10 @@ def print_analysis(out: Console, analysis: dict) -> None:
         out.print(Text("  ranks first, tier by tier: " + ", then ".join(analysis["tiers"]), style="dim"))
     for name, terms in analysis["ranking"].items():
         out.print(Text(f"  ranks higher with {name}: " + visible(", ".join(terms)), style="dim"))
+    second = analysis["second_phase"]
+    if second["ranking"]:
+        out.print(Text(f"  {' and '.join(second['ranking'])} count for the best {second['window']} by the rest",
+                       style="dim"))
     out.print()
 
 

@@ -123,6 +123,8 @@ def test_cli_suggestion_and_explain(cli, tmp_path, monkeypatch):
     assert json.loads(cli("search", "quy che", "--json").out)["suggestion"] is None
     explained = cli("search", "Quy chế", "--explain")
     assert "must match: che (accents: chế)" in explained.out and "tier: accents together; score " in explained.out
+    assert "first phase" in explained.out and "rank 1 of a window of 100" in explained.out
+    assert "words together and lead count for the best 100 by the rest" in explained.out
     document = json.loads(cli("search", "Quy chế", "--explain", "--json").out)
     assert document["analysis"]["groups"] and document["hits"][0]["explain"]["score"]["match"] > 0
 
@@ -169,3 +171,25 @@ def test_dashes_of_pasted_command_lines_are_text(make_index):
     assert [i for i, _ in ranked(ix, "-r, --rename=TÊN đổi tên trường")] == ["a_option"]
     assert [i for i, _ in ranked(ix, "đổi tên trường -dev")] == ["b_other"]
     assert [i for i, _ in ranked(ix, 'đổi tên -"gói dev"')] == ["b_other"]
+
+
+def test_the_boosts_reorder_the_first_phase_window_and_lift_nothing_from_beyond_it(make_index, monkeypatch):
+    from lbsearch import plan
+
+    ix = make_index({
+        "a_words_apart": "Tin\n" + "Phối thuộc các bên, hợp đồng mới. " * 5 + FILLER,
+        "b_together": f"Tin\n{FILLER} Hai bên phối hợp.",
+    })
+
+    def first_of(window: int):
+        monkeypatch.setattr(plan, "RESCORE_WINDOW", window)
+        return search(ix, SearchOptions("phoi hop", limit=1, explain=True)).hits[0]
+
+    # By BM25 alone the article with the words five times leads; the words standing
+    # together lift the other above it, when the window holds both.
+    best = first_of(2)
+    assert best.id == "b_together" and best.explain["first_rank"] == 2 and best.explain["window"] == 2
+    first, second = best.explain["phases"]
+    assert first["parts"] == ["match"] and "words together" in second["parts"]
+    assert abs(first["points"] + second["points"] - best.score) < 0.01
+    assert first_of(1).id == "a_words_apart"

@@ -26,6 +26,7 @@ class Match:
     score: float
     record: dict  # the stored article: id, path, title, body, date, date_source, districts
     ref: object  # the engine's handle on the document, for explain()
+    first_rank: int | None = None  # by relevance: its place (1 = best) in the first phase's window
 
 
 @dataclass

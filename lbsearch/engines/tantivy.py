@@ -16,6 +16,7 @@ import errno
 import json
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import tantivy
@@ -49,13 +50,15 @@ def versions() -> dict:
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("key", tokenizer_name="raw", index_option="basic")
+    # key and id stored apart from the record: the first phase of a search reads them
+    # for its whole window, and the record only for the page.
+    builder.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("source", tokenizer_name="raw", index_option="basic")
     # source file and fingerprint in one column, read in one call for the no-change check.
     builder.add_text_field("keyprint", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("bands", tokenizer_name="raw", index_option="basic")  # copies.band_terms
     # A column too: which kept copies match is read from it, not from the stored records.
-    builder.add_text_field("id", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field("record", stored=True)  # JSON of the stored article
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
@@ -338,6 +341,18 @@ def _date_is(low: int, high: int | None) -> tantivy.Query:
     return tantivy.Query.range_query(SCHEMA, "date_num", tantivy.FieldType.Unsigned, low, high)
 
 
+@dataclass
+class _Candidate:
+    """A match as the first phase knows it: no record read yet."""
+
+    tier: int
+    score: float
+    key: str
+    id: str
+    address: object  # tantivy's DocAddress
+    first_rank: int | None = None
+
+
 class Reader:
     def __init__(self, ix: tantivy.Index, searcher):
         self.ix = ix
@@ -369,15 +384,28 @@ class Reader:
         return self._count(self._filtered(plan, _filter(_matching(plan))))
 
     def search(self, plan: SearchPlan) -> Ranked:
-        scored = tantivy.Query.boolean_query(
-            [(_MUST, _matching(plan))] + [(_SHOULD, _boost_query(b)) for b in plan.boosts]
-        )
-        query = self._filtered(plan, scored)
         if plan.sort != "relevance":
             total = self.count(plan)
-            return Ranked(total, self._by_date(plan, query) if total else [])
-        # Tier by tier, each without the one before (tiers are nested), until the page is full.
-        page: list[Match] = []
+            return Ranked(total, self._by_date(plan, self._filtered(plan, self._scored(plan, 2))) if total else [])
+        window = self._first_phase(plan)
+        if len(plan.boosts_of(2)) > len(plan.boosts_of(1)):
+            window = self._second_phase(plan, window)
+        page = [Match(c.score, self._record(c.address), c.address, c.first_rank) for c in window[:plan.limit]]
+        return Ranked(self.count(plan), page)
+
+    @staticmethod
+    def _scored(plan: SearchPlan, phase: int) -> tantivy.Query:
+        """The plan's query scored as a phase scores it: BM25 of the matching clauses
+        plus the boosts of the phase."""
+        return tantivy.Query.boolean_query(
+            [(_MUST, _matching(plan))] + [(_SHOULD, _boost_query(b)) for b in plan.boosts_of(phase)]
+        )
+
+    def _first_phase(self, plan: SearchPlan) -> list[_Candidate]:
+        """The best plan.rescored matches by tier, then BM25 of the matching clauses: tier
+        by tier, each without the one before (tiers are nested), until the window is full."""
+        query = self._filtered(plan, self._scored(plan, 1))
+        window: list[_Candidate] = []
         previous = None
         for number, tier in enumerate([*(_condition(t.condition) for t in plan.tiers), None]):
             clauses = [(_MUST, query)]
@@ -385,25 +413,43 @@ class Reader:
                 clauses.append((_MUST, tier))
             if previous is not None:
                 clauses.append((_MUST_NOT, previous))
-            page += self._best(plan, tantivy.Query.boolean_query(clauses), plan.limit - len(page), number)
-            if len(page) == plan.limit:
+            window += self._best(plan, tantivy.Query.boolean_query(clauses), plan.rescored - len(window), number)
+            if len(window) == plan.rescored:
                 break
             previous = tier
-        return Ranked(self.count(plan), page)
+        for rank, candidate in enumerate(window, 1):
+            candidate.first_rank = rank
+        return window
 
-    def _best(self, plan: SearchPlan, query: tantivy.Query, limit: int, tier: int = 0) -> list[Match]:
+    def _second_phase(self, plan: SearchPlan, window: list[_Candidate]) -> list[_Candidate]:
+        """The window scored again with every boost, in the plan's order."""
+        if not window:
+            return window
+        these = _filter(tantivy.Query.term_set_query(SCHEMA, "id", [c.id for c in window]))
+        hits = self.searcher.search(_all([self._filtered(plan, self._scored(plan, 2)), these]),
+                                    limit=len(window), count=False).hits
+        scores = {(a.segment_ord, a.doc): score for score, a in hits}
+        for candidate in window:
+            address = candidate.address
+            candidate.score = scores.get((address.segment_ord, address.doc), candidate.score)
+        return sorted(window, key=lambda c: plan.order_key(c.tier, c.score, 0, c.key))
+
+    def _best(self, plan: SearchPlan, query: tantivy.Query, limit: int, tier: int = 0) -> list[_Candidate]:
         """The limit best matches in the plan's order. As many more are read as tie
         with the last place, so the order never depends on the index layout."""
-        if not limit:
+        if limit <= 0:
             return []
         fetch = limit + 1
         hits = self.searcher.search(query, limit=fetch, count=False).hits
         while len(hits) == fetch and hits[-1][0] == hits[limit - 1][0] and fetch < _MAX_TIES:
             fetch *= 4
             hits = self.searcher.search(query, limit=fetch, count=False).hits
-        matches = [Match(score, self._record(address), address) for score, address in hits]
-        matches.sort(key=lambda m: plan.order_key(tier, m.score, 0, m.record["key"]))
-        return matches[:limit]
+        found = []
+        for score, address in hits:
+            doc = self.searcher.doc(address)
+            found.append(_Candidate(tier, score, doc.get_first("key"), doc.get_first("id"), address))
+        found.sort(key=lambda c: plan.order_key(tier, c.score, 0, c.key))
+        return found[:limit]
 
     def _by_date(self, plan: SearchPlan, query: tantivy.Query) -> list[Match]:
         """The page by day (plan.order_key), fetched a day at a time: by score and then
@@ -419,10 +465,10 @@ class Reader:
                 days.append(day)
         if len(days) < plan.limit and not plan.filters.date_range:
             days.append(0)
-        page: list[Match] = []
+        page: list[_Candidate] = []
         for day in days:
             page += self._best(plan, _all([query, _filter(_date_is(day, day))]), plan.limit - len(page))
-        return page[:plan.limit]
+        return [Match(c.score, self._record(c.address), c.address) for c in page[:plan.limit]]
 
     def _record(self, address) -> dict:
         return json.loads(self.searcher.doc(address).get_first("record"))

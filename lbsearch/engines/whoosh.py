@@ -379,6 +379,13 @@ def _matching(plan: SearchPlan) -> wq.Query:
     return positive
 
 
+def _scored(plan: SearchPlan, phase: int) -> wq.Query:
+    """The plan's query scored as a phase scores it: BM25 of the matching clauses plus
+    the boosts of the phase."""
+    boosts = [_boost_query(b) for b in plan.boosts_of(phase)]
+    return wq.AndMaybe(_matching(plan), wq.Or(boosts)) if boosts else _matching(plan)
+
+
 def _boost_query(boost: Boost) -> wq.Query:
     if len(boost.terms) == 1:
         return wq.Term(boost.field, boost.terms[0], boost=boost.weight)
@@ -433,12 +440,11 @@ class Reader:
         Whoosh's sorting collector built a full sort key (tier, score, corpus path
         read from a column) for every match, which took most of a common word's
         search; here a match costs its score and a set lookup, and keys are read
-        only for the articles that tie for the last places of the page.
+        only for the articles that tie for the last places of the page. By
+        relevance the boosts are scored for the first phase's window alone.
         """
-        boosts = [_boost_query(b) for b in plan.boosts]
-        query = _matching(plan)
-        if boosts:
-            query = wq.AndMaybe(query, wq.Or(boosts))
+        by_relevance = plan.sort == "relevance"
+        query = _scored(plan, 1 if by_relevance else 2)
         with self.ix.searcher() as searcher:
             allowed = self._selected(searcher, plan)
             context = searcher.context()
@@ -451,18 +457,45 @@ class Reader:
                 while matcher.is_active():
                     docnum = offset + matcher.id()
                     if docnum in allowed:
-                        # Rounded: equal articles in different segments can score a few
-                        # units in the last place apart, and must still tie.
-                        matches.append((round(matcher.score(), 9), docnum))
+                        matches.append((_rounded(matcher.score()), docnum))
                     matcher.next()
-            page = self._page(searcher, matches, plan)
+            order = self._order(searcher, plan)
+            if not by_relevance:
+                page, ranks = self._best(searcher, matches, plan.limit, order), {}
+            else:
+                window = self._best(searcher, matches, plan.rescored, order)
+                ranks = {docnum: rank for rank, (_, docnum) in enumerate(window, 1)}
+                page = self._best(searcher, self._rescored(searcher, plan, window), plan.limit, order)
             return Ranked(
                 total=len(matches),
-                page=[Match(score, searcher.stored_fields(docnum)["record"], docnum) for score, docnum in page],
+                page=[Match(score, searcher.stored_fields(docnum)["record"], docnum, ranks.get(docnum))
+                      for score, docnum in page],
             )
 
-    def _page(self, searcher, matches, plan: SearchPlan) -> list[tuple[float, int]]:
-        """The best plan.limit matches in plan.order_key order."""
+    @staticmethod
+    def _rescored(searcher, plan: SearchPlan, window: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """The window's matches scored again with every boost (the second phase)."""
+        if len(plan.boosts_of(2)) == len(plan.boosts_of(1)) or not window:
+            return window
+        query = _scored(plan, 2)
+        wanted = sorted(docnum for _, docnum in window)
+        scores = {}
+        context = searcher.context()
+        for leaf, offset in searcher.leaf_searchers():
+            matcher = query.matcher(leaf, context)
+            for docnum in wanted:
+                inner = docnum - offset
+                if not 0 <= inner < leaf.doc_count_all() or not matcher.is_active():
+                    continue
+                if matcher.id() < inner:
+                    matcher.skip_to(inner)
+                if matcher.is_active() and matcher.id() == inner:
+                    scores[docnum] = _rounded(matcher.score())
+        return [(scores.get(docnum, score), docnum) for score, docnum in window]
+
+    @staticmethod
+    def _order(searcher, plan: SearchPlan):
+        """order(match, key) -> the plan's order_key of a (score, docnum) match."""
         reader = searcher.reader()
         date_of = reader.column_reader("date_num")
         tiers = [_docs(searcher, _condition(t.condition)) for t in plan.tiers] if plan.sort == "relevance" else []
@@ -472,14 +505,19 @@ class Reader:
             tier = sum(match[1] not in members for members in tiers)
             return plan.order_key(tier, match[0], date_of[match[1]], key)
 
-        best = heapq.nsmallest(plan.limit, matches, key=order)
+        return order
+
+    @staticmethod
+    def _best(searcher, matches, limit: int, order) -> list[tuple[float, int]]:
+        """The best limit matches in the order, ties at the last place broken by key."""
+        best = heapq.nsmallest(limit, matches, key=order)
         if not best:
             return []
         last = order(best[-1])[:-1]
-        contenders = best if len(best) < plan.limit else [m for m in matches if order(m)[:-1] <= last]
-        key_of = reader.column_reader("key")
+        contenders = best if len(best) < limit else [m for m in matches if order(m)[:-1] <= last]
+        key_of = searcher.reader().column_reader("key")
         contenders.sort(key=lambda match: order(match, key_of[match[1]]))
-        return contenders[:plan.limit]
+        return contenders[:limit]
 
     def count(self, plan: SearchPlan) -> int:
         with self.ix.searcher() as searcher:
@@ -555,6 +593,12 @@ class Reader:
     def terms_with_prefix(self, field: str, prefix: str) -> list[tuple[str, int]]:
         with self.ix.reader() as reader:
             return [(_text(term), info.doc_frequency()) for term, info in reader.iter_prefix(field, prefix)]
+
+
+def _rounded(score: float) -> float:
+    # Equal articles in different segments can score a few units in the last place
+    # apart, and must still tie.
+    return round(score, 9)
 
 
 def _docs(searcher, query: wq.Query) -> set[int]:
