@@ -44,3 +44,15 @@ def test_printable_keeps_length_so_offsets_stay_valid():
     hostile = "x\x1b[2Jy\u202ez"
     assert len(printable(hostile)) == len(hostile)
     assert "\x1b" not in printable(hostile) and "\u202e" not in printable(hostile)
+
+
+def test_the_fast_fold_of_vietnamese_letters_agrees_with_unidecode():
+    from unidecode import unidecode
+
+    from lbsearch.text import fold
+
+    letters = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+    for ch in letters + letters.upper() + "".join(map(chr, range(128))):
+        assert fold(ch) == unidecode(ch.lower()).replace(" ", "").lower(), repr(ch)
+    assert fold("Nghiêng") == "nghieng" and fold("ĐƯỜNG") == "duong"
+    assert fold("Straße") == "strasse" and fold("北京") == "beijing"  # the rest: unidecode
