@@ -365,10 +365,12 @@ class SearchPlan:
     field's weight in the score), none of the excluded. Ranking: tiers first (an
     article in an earlier tier before every article of a later one), then the
     score, then the article's key: order_key() is the whole order. By relevance
-    the score has two phases: the first window matches (at least limit) by
-    order_key of the first phase's score (BM25 of the matching clauses plus the
-    boosts of phase 1) are kept, and ordered again by order_key of the whole
-    score (plus every boost); by date, every boost counts within a day.
+    the score has two phases. The first orders the matches by order_key of the
+    first phase's score (BM25 of the matching clauses plus the boosts of phase
+    1) and keeps a window: of each tier, the best `window`, tier by tier until
+    `limit` are kept (a later tier cannot reach the page). The second orders the
+    window by order_key of the whole score (that plus the boosts of phase 2).
+    By date, every boost counts within a day, in one phase.
     """
 
     query: ParsedQuery | None
@@ -382,7 +384,8 @@ class SearchPlan:
 
     @property
     def rescored(self) -> int:
-        """How many matches the second phase rescores: the window, or the page if larger."""
+        """How many matches of a tier the second phase rescores: the window, or the page
+        if larger."""
         return max(self.window, self.limit)
 
     def order_key(self, tier: int, score: float, date_num: int, key: str) -> tuple:
@@ -396,8 +399,8 @@ class SearchPlan:
         return (date_num or NO_DATE, -score, key)
 
     def boosts_of(self, phase: int) -> tuple[Boost, ...]:
-        """The boosts a phase adds (the first phase's are in the second's score too)."""
-        return tuple(b for b in self.boosts if b.phase <= phase)
+        """The boosts a phase adds to the score: the second's, to the first's score."""
+        return tuple(b for b in self.boosts if b.phase == phase)
 
     def undated_question(self) -> SearchPlan | None:
         """The plan whose count is the matches the date filter left out for having no

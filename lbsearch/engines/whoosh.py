@@ -379,11 +379,10 @@ def _matching(plan: SearchPlan) -> wq.Query:
     return positive
 
 
-def _scored(plan: SearchPlan, phase: int) -> wq.Query:
-    """The plan's query scored as a phase scores it: BM25 of the matching clauses plus
-    the boosts of the phase."""
-    boosts = [_boost_query(b) for b in plan.boosts_of(phase)]
-    return wq.AndMaybe(_matching(plan), wq.Or(boosts)) if boosts else _matching(plan)
+def _scored(plan: SearchPlan, boosts: tuple[Boost, ...]) -> wq.Query:
+    """The plan's query scored by BM25 of its matching clauses plus these boosts."""
+    queries = [_boost_query(b) for b in boosts]
+    return wq.AndMaybe(_matching(plan), wq.Or(queries)) if queries else _matching(plan)
 
 
 def _boost_query(boost: Boost) -> wq.Query:
@@ -444,7 +443,7 @@ class Reader:
         relevance the boosts are scored for the first phase's window alone.
         """
         by_relevance = plan.sort == "relevance"
-        query = _scored(plan, 1 if by_relevance else 2)
+        query = _scored(plan, plan.boosts_of(1) if by_relevance else plan.boosts)
         with self.ix.searcher() as searcher:
             allowed = self._selected(searcher, plan)
             context = searcher.context()
@@ -459,11 +458,11 @@ class Reader:
                     if docnum in allowed:
                         matches.append((_rounded(matcher.score()), docnum))
                     matcher.next()
-            order = self._order(searcher, plan)
+            tier_of, order = self._order(searcher, plan)
             if not by_relevance:
                 page, ranks = self._best(searcher, matches, plan.limit, order), {}
             else:
-                window = self._best(searcher, matches, plan.rescored, order)
+                window = self._window(searcher, plan, matches, tier_of, order)
                 ranks = {docnum: rank for rank, (_, docnum) in enumerate(window, 1)}
                 page = self._best(searcher, self._rescored(searcher, plan, window), plan.limit, order)
             return Ranked(
@@ -472,14 +471,27 @@ class Reader:
                       for score, docnum in page],
             )
 
+    def _window(self, searcher, plan: SearchPlan, matches, tier_of, order) -> list[tuple[float, int]]:
+        """The first phase's window (plan.py): of each tier the page reaches, its best
+        plan.rescored matches, in the order."""
+        tiers: dict[int, list[tuple[float, int]]] = {}
+        for match in matches:
+            tiers.setdefault(tier_of(match[1]), []).append(match)
+        window: list[tuple[float, int]] = []
+        for tier in sorted(tiers):
+            window += self._best(searcher, tiers[tier], plan.rescored, order)
+            if len(window) >= plan.limit:
+                break
+        return window
+
     @staticmethod
     def _rescored(searcher, plan: SearchPlan, window: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """The window's matches scored again with every boost (the second phase)."""
-        if len(plan.boosts_of(2)) == len(plan.boosts_of(1)) or not window:
+        """The window's matches with the second phase's boosts added to their scores."""
+        if not plan.boosts_of(2) or not window:
             return window
-        query = _scored(plan, 2)
+        query = wq.Or([_boost_query(b) for b in plan.boosts_of(2)])
         wanted = sorted(docnum for _, docnum in window)
-        scores = {}
+        added = {}
         context = searcher.context()
         for leaf, offset in searcher.leaf_searchers():
             matcher = query.matcher(leaf, context)
@@ -490,22 +502,25 @@ class Reader:
                 if matcher.id() < inner:
                     matcher.skip_to(inner)
                 if matcher.is_active() and matcher.id() == inner:
-                    scores[docnum] = _rounded(matcher.score())
-        return [(scores.get(docnum, score), docnum) for score, docnum in window]
+                    added[docnum] = matcher.score()
+        return [(_rounded(score + added.get(docnum, 0.0)), docnum) for score, docnum in window]
 
     @staticmethod
     def _order(searcher, plan: SearchPlan):
-        """order(match, key) -> the plan's order_key of a (score, docnum) match."""
+        """tier_of(docnum) -> its tier's number; order(match, key) -> the plan's order_key
+        of a (score, docnum) match."""
         reader = searcher.reader()
         date_of = reader.column_reader("date_num")
         tiers = [_docs(searcher, _condition(t.condition)) for t in plan.tiers] if plan.sort == "relevance" else []
 
-        def order(match, key=""):
-            # The tier of a match: how many of the (nested) tiers leave it out.
-            tier = sum(match[1] not in members for members in tiers)
-            return plan.order_key(tier, match[0], date_of[match[1]], key)
+        def tier_of(docnum: int) -> int:
+            # How many of the (nested) tiers leave it out.
+            return sum(docnum not in members for members in tiers)
 
-        return order
+        def order(match, key=""):
+            return plan.order_key(tier_of(match[1]), match[0], date_of[match[1]], key)
+
+        return tier_of, order
 
     @staticmethod
     def _best(searcher, matches, limit: int, order) -> list[tuple[float, int]]:
