@@ -13,13 +13,11 @@ one is refused with the way out.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -276,7 +274,7 @@ class WriteLock:
 def folder_beside(index_dir: Path) -> Path:
     """A new, empty folder next to index_dir (same filesystem, so that it can be swapped
     in by a rename) to build a replacement index in."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{_REBUILD_PREFIX}", dir=index_dir.parent))
+    folder = _new_folder_beside(index_dir, _REBUILD_PREFIX)
     for name in KEPT_FILES:
         if (index_dir / name).is_file():
             shutil.copy2(index_dir / name, folder / name)
@@ -293,7 +291,7 @@ def swap_in(new_dir: Path, index_dir: Path) -> None:
     (clean_beside).
     """
     if not _exchange(new_dir, index_dir):
-        old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{_OLD_PREFIX}", dir=index_dir.parent))
+        old = _new_folder_beside(index_dir, _OLD_PREFIX)
         os.rename(index_dir, old / "index")
         os.rename(new_dir, index_dir)
         new_dir = old
@@ -301,8 +299,16 @@ def swap_in(new_dir: Path, index_dir: Path) -> None:
     shutil.rmtree(new_dir, ignore_errors=True)
 
 
+def _new_folder_beside(index_dir: Path, prefix: str) -> Path:
+    import tempfile  # only writers get here: a search's start-up never loads it
+
+    return Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.{prefix}", dir=index_dir.parent))
+
+
 def _exchange(a: Path, b: Path) -> bool:
     try:
+        import ctypes  # only a rebuild swaps folders: a search never loads it
+
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError):

@@ -11,9 +11,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-from .text import exact, fold, syllables
+from .text import data_text, exact, fold, syllables
 
 # Words users put before a name: "quận Long Biên", "huyện Gia Lâm", "tx Sơn Tây".
 _QUALIFIER_RE = re.compile(
@@ -50,9 +49,7 @@ def district_key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def districts() -> tuple[District, ...]:
-    data = json.loads(
-        resources.files("lbsearch").joinpath("data/hanoi_districts.json").read_text("utf-8")
-    )
+    data = json.loads(data_text("hanoi_districts.json"))
     return tuple(
         District(entry["name"], entry["kind"], district_key(entry["name"]))
         for entry in data["districts"]

@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Iterator
 
 from unidecode import unidecode
@@ -193,10 +193,16 @@ def syllables(text: str) -> Iterator[re.Match[str]]:
     return syllable_pattern(text).finditer(text)
 
 
+def data_text(name: str) -> str:
+    """A file of lbsearch/data/. Read beside this module, not through importlib.resources,
+    whose import (zipfile, tempfile and more) cost a search's start-up a few milliseconds."""
+    return (Path(__file__).parent / "data" / name).read_text("utf-8")
+
+
 @lru_cache(maxsize=1)
 def abbreviations() -> dict[str, tuple[str, ...]]:
     """Folded abbreviation -> the words it stands for: "ldld" -> ("Liên", "đoàn", "Lao", "động")."""
-    data = json.loads(resources.files("lbsearch").joinpath("data/abbreviations.json").read_text("utf-8"))
+    data = json.loads(data_text("abbreviations.json"))
     return {fold(short): tuple(long.split()) for short, long in data["abbreviations"].items()}
 
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Sequence
 
-from .text import abbreviations, exact, fold
+from .text import abbreviations, data_text, exact, fold
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,8 @@ class _Known:
 
 @lru_cache(maxsize=1)
 def _known() -> _Known:
-    data = resources.files("lbsearch").joinpath("data")
-    listed = json.loads(data.joinpath("words.json").read_text("utf-8"))
-    districts = json.loads(data.joinpath("hanoi_districts.json").read_text("utf-8"))["districts"]
+    listed = json.loads(data_text("words.json"))
+    districts = json.loads(data_text("hanoi_districts.json"))["districts"]
     spelled = listed["words"]
     more = [name.split() for name in listed["places"]] + [d["name"].split() for d in districts]
     more += [list(w) for w in abbreviations().values()]
