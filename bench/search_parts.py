@@ -2,7 +2,7 @@
 
     python -m bench.search_parts INDEX [--repeat 5] [--window N]
 
-For each query of a mix (bench/__main__.py's kinds, and the slowest common ones
+For each query of a mix (bench/growth.py's kinds, and the slowest common ones
 of issue #18), the median processor time of each part lbsearch.query.search
 runs: the plan with its copies question (which kept copies match), the total
 count, the engine's search with the first phase alone and with both (the second
