@@ -525,6 +525,7 @@ def growth(work: Path, sizes: list[int], settings: Settings, whoosh_docs: int = 
         columns[f"{size:,} lbsearch"] = ours.rows
         columns[f"{size:,} plain tantivy"] = plain.rows
         print(f"measured {size:,} articles ({spent(time.perf_counter() - clock_start)} so far)", file=sys.stderr)
+        print_table(columns, file=sys.stderr)  # a run stopped before the end still shows these
     whoosh = None
     if whoosh_docs:
         corpus = folders[whoosh_docs]
@@ -546,13 +547,14 @@ def growth(work: Path, sizes: list[int], settings: Settings, whoosh_docs: int = 
     print_took(parts, time.perf_counter() - clock_start, load_start, load())
 
 
-def print_table(columns: dict[str, dict[str, str]]) -> None:
+def print_table(columns: dict[str, dict[str, str]], file=None) -> None:
     names = list(dict.fromkeys(name for column in columns.values() for name in column))
     width = max(map(len, names))
-    print(f"| {'figure':<{width}} | " + " | ".join(columns) + " |")
-    print(f"|{'-' * (width + 2)}|" + "|".join("---" for _ in columns) + "|")
+    print(f"| {'figure':<{width}} | " + " | ".join(columns) + " |", file=file)
+    print(f"|{'-' * (width + 2)}|" + "|".join("---" for _ in columns) + "|", file=file)
     for name in names:
-        print(f"| {name:<{width}} | " + " | ".join(column.get(name, "") for column in columns.values()) + " |")
+        print(f"| {name:<{width}} | " + " | ".join(column.get(name, "") for column in columns.values()) + " |",
+              file=file)
 
 
 def print_took(parts: Parts, total: float, load_start: str, load_end: str) -> None:
