@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable
 
@@ -29,6 +30,7 @@ from .reading import FileReader, Outcome, prepare, read_in_order, read_in_proces
 
 RACY_WINDOW_NS = 2_000_000_000
 FILES_PER_PROCESS = 200  # fewer changed files than this per process are not worth a fork
+_RELATIVE, _ARTICLE_ID = attrgetter("relative"), attrgetter("article_id")
 
 
 @dataclass
@@ -109,14 +111,12 @@ def update_index(
             report.rebuilt, report.reason = _why_rebuild(index_dir, chosen, rebuild)
             if report.rebuilt:
                 beside = index.folder_beside(real_dir)
-                writer, known, saved = chosen.open_writer(beside, "create"), {}, False
+                writer, saved = chosen.open_writer(beside, "create"), None
             else:
                 writer = _engine_call(index_dir, chosen.open_writer, index_dir, "update")
-                saved_prints = fingerprints.read_saved(index_dir, chosen.generation(index_dir))
-                saved = saved_prints is not None
-                known = saved_prints if saved else _engine_call(index_dir, writer.fingerprints)
-            _Updater(collections, beside or index_dir, chosen, writer, known, report, on_warning, jobs,
-                     fingerprints_saved=saved, kept_prefixes=kept).run(files, on_progress)
+                saved = fingerprints.open_saved(index_dir, chosen.generation(index_dir))
+            _Updater(collections, beside or index_dir, chosen, writer, saved, report, on_warning, jobs,
+                     kept_prefixes=kept).run(files, on_progress)
             if beside is not None:
                 index.swap_in(beside, real_dir)
         except BaseException:
@@ -157,14 +157,17 @@ def _list(collections: list[corpus.Collection], on_warning) -> tuple[list[corpus
     their articles stay until the folder is forgotten."""
     files: list[corpus.CorpusFile] = []
     kept = set()
+    listed = 0
     for collection in collections:
         if Path(collection.folder).is_dir():
             files += corpus.list_files(Path(collection.folder), on_warning, collection.prefix)
+            listed += 1
         else:
             on_warning(f"{collection.folder}: folder is gone: its articles stay in the index "
                        f"until `lbsearch index --forget {collection.folder}`")
             kept.add(collection.prefix)
-    files.sort(key=lambda f: f.relative)
+    if listed > 1:  # each listing is sorted already
+        files.sort(key=_RELATIVE)
     return files, kept
 
 
@@ -199,6 +202,8 @@ def _engine_call(index_dir: Path, function, *args):
 
 def _unique_ids(files, report: IndexReport, on_warning) -> list[corpus.CorpusFile]:
     """The files, less those whose id an earlier file already has (a.md beside a.md.txt)."""
+    if len(set(map(_ARTICLE_ID, files))) == len(files):  # nearly always: a set is built in C
+        return list(files)
     first: dict[str, corpus.CorpusFile] = {}
     for item in files:
         article_id = item.article_id
@@ -225,12 +230,15 @@ class _Updater:
     index_dir: Path  # where this run writes: the index, or the folder beside it for a rebuild
     engine: Engine
     writer: Writer
-    known: dict[str, str]  # corpus file -> fingerprint of what the index holds
+    saved: fingerprints.Saved | None  # the fingerprints saved with the index's commit, header read
     report: IndexReport
     on_warning: Callable[[str], None]
     jobs: int | None = None  # None: one per core, if the work is worth it
-    fingerprints_saved: bool = False  # known came from fingerprints.json
     kept_prefixes: set[str] = field(default_factory=set)  # collections whose folder is gone
+    # Corpus file -> fingerprint of what the index holds, for the files this run checks
+    # one by one (_changed): every file, or those of the store's pages that differ.
+    known: dict[str, str] = field(default_factory=dict, init=False)
+    comparison: fingerprints.Comparison | None = field(default=None, init=False)  # the listing against the store
     # Files modified this recently may change again within the clock's resolution
     # without their time or size changing: their fingerprint is not trusted next run.
     started_ns: int = field(default_factory=lambda: time.time_ns() - RACY_WINDOW_NS)
@@ -239,13 +247,16 @@ class _Updater:
         """Index every changed file, remove what is gone, and commit if anything changed."""
         report = self.report
         readable = _unique_ids(files, report, self.on_warning)
-        changed = [item for item in readable if self._has_changed(item)]
+        changed = self._changed(readable)
         done_before = len(readable) - len(changed)
 
         def progress(done: int) -> None:
             on_progress(done_before + done, len(readable))
 
-        self.current = dict(self.known)  # corpus file -> fingerprint once this run is committed
+        # Corpus file -> fingerprint once this run is committed, of the files in known and
+        # those read (the store's pages that were not read keep the others).
+        self.current = dict(self.known)
+        self.skipped: list[str] = []  # files that gave no article: read again at every run
         self.members: list[copies.Member] = []  # the articles read, for finding copies
         previous_copies = None if report.rebuilt else index.read_copies(self.index_dir, self.engine)
         grown = {} if report.rebuilt else self._grown(changed)
@@ -257,8 +268,7 @@ class _Updater:
                 self.writer.delete(item.relative)
         for outcome in self._read_and_add(changed, reader, progress):
             self._count(outcome)
-        listed = {f.relative for f in files}
-        gone = sorted(s for s in set(self.known) - listed if not self._in_a_gone_folder(s))
+        gone = self._gone(files, readable)
         for source in gone:
             self.writer.delete(source)
             self.current.pop(source, None)
@@ -271,8 +281,9 @@ class _Updater:
             if (meta.get("generation") != self.engine.generation(self.index_dir)
                     or index.recorded_collections(self.index_dir) != self.collections):
                 index.write_meta(self.index_dir, self.engine, self.collections)
-            if not self.fingerprints_saved or self.current != self.known:
-                fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current)
+            if (self.comparison is None or self.comparison.read is None or self.current != self.known
+                    or set(self.skipped) != self.comparison.saved.skipped):
+                self._save_fingerprints()
             if previous_copies is None:
                 self._record_copies(None, set())
             else:
@@ -282,7 +293,7 @@ class _Updater:
         self._refresh_statistics()
         try:
             index.write_meta(self.index_dir, self.engine, self.collections)
-            fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current)
+            self._save_fingerprints()
             self._record_copies(previous_copies, {item.relative for item in changed} | set(gone))
         except OSError as err:
             raise IndexWriteFailed(
@@ -317,7 +328,11 @@ class _Updater:
         """Write again the articles of the files the engine names (Writer.stale_sources),
         from their stored records, and commit: an incremental run then ranks as a fresh
         build does."""
-        stale = sorted(s for s in self.writer.stale_sources() if s in self.current)
+        stale = self.writer.stale_sources()
+        prints = {s: self.current[s] for s in stale if s in self.current}
+        if self.comparison is not None:  # the files of the pages not read are in the store
+            prints.update(self.comparison.unread(s for s in stale if s not in prints))
+        stale = sorted(prints)
         if not stale:
             return
         records = self.engine.open_reader(self.index_dir).records_of(stale)  # one query for them all
@@ -326,7 +341,7 @@ class _Updater:
         for record in records:
             source = record["source"]
             collection = self._collection_of(source)
-            self.writer.add(prepare(record, self.current[source], collection.folder if collection else ""))
+            self.writer.add(prepare(record, prints[source], collection.folder if collection else ""))
         self.writer.commit()
 
     def _collection_of(self, source: str) -> corpus.Collection | None:
@@ -348,6 +363,39 @@ class _Updater:
         groups = copies.regroup(previous, touched, self.members, reader, text_of)
         index.write_copies(self.index_dir, self.engine, groups)
         self.report.copies_found = groups.count()
+
+    def _changed(self, readable: list[corpus.CorpusFile]) -> list[corpus.CorpusFile]:
+        """The files to read: those whose size, time or id is not the one indexed, and those
+        that gave no article when last read. Sets known: the fingerprints to check them
+        against (those of the store's pages that do not match the listing, else every
+        one the index holds)."""
+        self.comparison = self.saved.compare(readable) if self.saved else None
+        if self.comparison is None:  # no store of this commit, or a damaged one: the index tells
+            self.known = {} if self.report.rebuilt else _engine_call(self.index_dir, self.writer.fingerprints)
+            return [item for item in readable if self._has_changed(item)]
+        self.known = self.comparison.known
+        self.report.unchanged += self.comparison.unchanged
+        changed = [item for item in self.comparison.checked if self._has_changed(item)]
+        if self.comparison.again:
+            changed = sorted(changed + self.comparison.again, key=_RELATIVE)  # read in the listing's order
+        return changed
+
+    def _gone(self, files: list[corpus.CorpusFile], readable: list[corpus.CorpusFile]) -> list[str]:
+        """The files of known that are listed no more (those of a folder that is gone stay)."""
+        if not self.known:
+            return []
+        if self.comparison is not None and self.comparison.read is not None and len(readable) == len(files):
+            # A file listed in a page that was read was checked: no need for a set of a million places.
+            listed = {f.relative for f in self.comparison.checked}
+        else:
+            listed = {f.relative for f in files}
+        return sorted(s for s in self.known.keys() - listed if not self._in_a_gone_folder(s))
+
+    def _save_fingerprints(self) -> None:
+        """Save the fingerprints of the index's commit: those this run knows, and the
+        store's other pages as they are."""
+        fingerprints.save(self.index_dir, self.engine.generation(self.index_dir), self.current, self.skipped,
+                          base=self.comparison)
 
     def _grown(self, changed: list[corpus.CorpusFile]) -> dict[str, tuple]:
         """The JSON Lines files that only grew since they were indexed, with the size and
@@ -390,7 +438,7 @@ class _Updater:
         old = self.known.get(item.relative)
         if item.mtime_ns is None:  # the listing could not stat it: reading it says why
             return True
-        if old is not None and Fingerprint.parse(old).unchanged(item.mtime_ns, item.size, item.article_id):
+        if old is not None and fingerprints.unchanged(old, item.mtime_ns, item.size, item.article_id):
             self.report.unchanged += 1
             return False
         return True
@@ -403,6 +451,7 @@ class _Updater:
             self.on_warning(warning)
         if outcome.data_hash is None:
             report.skipped += 1
+            self.skipped.append(outcome.source)
             self.current.pop(outcome.source, None)
             if self.known.pop(outcome.source, None) is not None:
                 report.removed += 1

@@ -131,7 +131,7 @@ def root_file(index_dir: Path) -> Path:
 
 # Files an index folder holds besides its last commit and lbsearch.json: locks and the
 # bookkeeping of lbsearch and the engines, which stay between runs.
-BOOKKEEPING = {"copies.json", "lbsearch.lock", "fingerprints.json", ".managed.json", ".tantivy-meta.lock",
+BOOKKEEPING = {"copies.json", "lbsearch.lock", "fingerprints.bin", ".managed.json", ".tantivy-meta.lock",
                ".tantivy-writer.lock", "MAIN_WRITELOCK"}
 
 
