@@ -14,7 +14,12 @@ its index, then:
   a later one's. Split by what the screen then showed: hits, nothing matched (the
   did-you-mean is part of the answer), an error line.
 - Whole processes in a pseudo-terminal: from starting `lbsearch browse QUERY` to its
-  first frame and to the frame holding its hits.
+  first frame and to the frame holding its hits, with Python's compiled bytecode kept
+  between runs (as an installed lbsearch has it, even where PYTHONDONTWRITEBYTECODE is
+  set; --no-kept-bytecode times it without).
+
+Each part says the machine's load average (one minute) before and after it: on a busy
+machine the wall times are longer than the processor times, which are given beside them.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import fcntl
+import gc
 import os
 import pty
 import re
@@ -107,9 +113,12 @@ def kind_of(screen) -> str:
 async def typing(index_dir: Path, pace_ms: float | None) -> dict[str, list[float]]:
     """Milliseconds from each keystroke to the frame with its answer, by what was shown;
     under "CPU", the processor time the process (all its threads) spent meanwhile."""
-    from lbsearch.browse import BrowseApp
+    from lbsearch import browse
+    from lbsearch.browse_app import BrowseApp
 
-    app = BrowseApp(open_index(index_dir), SearchOptions(""))
+    # As `lbsearch browse` starts the app (browse.run): no cycle collection until the first frame.
+    gc.disable()
+    app = BrowseApp(open_index(index_dir), SearchOptions(""), after_first_frame=browse.collect_from_now)
     timings: dict[str, list[float]] = {}
     async with app.run_test(size=SIZE) as pilot:
         screen = app.search_screen
@@ -147,7 +156,12 @@ async def typing(index_dir: Path, pace_ms: float | None) -> dict[str, list[float
                     shown, _ = frames.first_at_or_after(generation, started)
                     timings.setdefault("paced", []).append((shown - started) * 1000)
         await pilot.press("ctrl+c")
+    gc.enable()
     return timings
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def cpu_ms(pid: int) -> float:
@@ -156,10 +170,13 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def first_screens(index_dir: Path, runs: int) -> tuple[list[float], list[float], list[float], str]:
+def first_screens(index_dir: Path, runs: int,
+                  bytecode: bool = True) -> tuple[list[float], list[float], list[float], str]:
     """Milliseconds from starting the command to its first frame and to its hits, in a
     pseudo-terminal of SIZE, and the processor time it had used by then; and which
-    command was run."""
+    command was run. bytecode: Python keeps the modules it compiles (in a folder of its
+    own, so that the checkout stays clean), and only the first run, not counted, compiles
+    them; else PYTHONDONTWRITEBYTECODE=1."""
     import typer
 
     from lbsearch import cli
@@ -173,48 +190,66 @@ def first_screens(index_dir: Path, runs: int) -> tuple[list[float], list[float],
                     "sys.exit(browse.run(cli._open_or_build(cli.Path(sys.argv[2]), cli.Path('seeds')), o))")
         command = [sys.executable, "-c", stand_in, "quy che phoi hop", str(index_dir)]
         what = "a stand-in for `lbsearch browse` (cli.py has no browse command yet)"
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "COLUMNS", "LINES", "PYTHONPYCACHEPREFIX")}
     env["TERM"] = "xterm-256color"
     first, hits, cpu = [], [], []
-    for _ in range(runs + 1):  # the first run warms the caches and is not counted
-        leader, follower = pty.openpty()
-        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env,
-                                   close_fds=True, start_new_session=True)
-        os.close(follower)
-        seen, at_first, at_hits = b"", None, None
-        deadline = started + 30
-        while at_hits is None and time.perf_counter() < deadline:
-            ready, _, _ = select.select([leader], [], [], 0.5)
-            if not ready:
-                continue
+    with tempfile.TemporaryDirectory(prefix="lbsearch-browse-bytecode-") as kept:
+        if bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = kept
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        for _ in range(runs + 1):  # the first run warms the caches and is not counted
+            shown = _start(command, env)
+            if shown is None:
+                raise SystemExit(f"no screen from {what}")
+            at_first, at_hits, used = shown
+            first.append(at_first)
+            hits.append(at_hits)
+            cpu.append(used)
+    return first[1:], hits[1:], cpu[1:], what
+
+
+def _start(command: list[str], env: dict[str, str]) -> tuple[float, float, float] | None:
+    """One start of the command in a pseudo-terminal, quit with Ctrl+C once its hits are
+    shown: milliseconds to its first frame and to its hits, and its processor time then."""
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env,
+                               close_fds=True, start_new_session=True)
+    os.close(follower)
+    seen, at_first, at_hits, used = b"", None, None, 0.0
+    deadline = started + 30
+    while at_hits is None and time.perf_counter() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            seen += os.read(leader, 65536)
+        except OSError:
+            break
+        plain = ANSI_RE.sub(b"", seen)
+        if at_first is None and b"order relevance" in plain:
+            at_first = time.perf_counter()
+        if b" matches" in plain:
+            at_hits = time.perf_counter()
+            used = cpu_ms(process.pid)
+    os.write(leader, b"\x03")  # Ctrl+C
+    deadline = time.perf_counter() + 10
+    while process.poll() is None and time.perf_counter() < deadline:
+        if select.select([leader], [], [], 0.1)[0]:
             try:
-                seen += os.read(leader, 65536)
+                os.read(leader, 65536)
             except OSError:
                 break
-            plain = ANSI_RE.sub(b"", seen)
-            if at_first is None and b"order relevance" in plain:
-                at_first = time.perf_counter()
-            if b" matches" in plain:
-                at_hits = time.perf_counter()
-                used = cpu_ms(process.pid)
-        os.write(leader, b"\x03")  # Ctrl+C
-        deadline = time.perf_counter() + 10
-        while process.poll() is None and time.perf_counter() < deadline:
-            if select.select([leader], [], [], 0.1)[0]:
-                try:
-                    os.read(leader, 65536)
-                except OSError:
-                    break
-        process.wait(timeout=10)
-        os.close(leader)
-        if at_first is None or at_hits is None:
-            raise SystemExit(f"no screen from {what}: {ANSI_RE.sub(b'', seen)[-300:]!r}")
-        first.append((at_first - started) * 1000)
-        hits.append((at_hits - started) * 1000)
-        cpu.append(used)
-    return first[1:], hits[1:], cpu[1:], what
+    process.wait(timeout=10)
+    os.close(leader)
+    if at_first is None or at_hits is None:
+        print(ANSI_RE.sub(b"", seen)[-300:].decode("utf-8", "replace"), file=sys.stderr)
+        return None
+    return (at_first - started) * 1000, (at_hits - started) * 1000, used
 
 
 def main() -> None:
@@ -225,22 +260,29 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=150, help="milliseconds between keys when typing briskly")
     parser.add_argument("--starts", type=int, default=5, help="whole-process starts to time")
     parser.add_argument("--index", type=Path, help="time this index instead of a generated one")
+    parser.add_argument("--no-kept-bytecode", action="store_true",
+                        help="start the command with PYTHONDONTWRITEBYTECODE=1: modules without a "
+                             "__pycache__ are compiled at every start")
     args = parser.parse_args()
     index_dir = args.index or prepare(args.docs, args.work or Path(tempfile.mkdtemp(prefix="lbsearch-browse-")),
                                       args.engine)
-    print(f"lbsearch browse: {index_dir}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
-          f"terminal {SIZE[0]}x{SIZE[1]}")
+    print(f"lbsearch browse: {index_dir}, {os.cpu_count()} cores, terminal {SIZE[0]}x{SIZE[1]}")
+    before = load()
     one_by_one = asyncio.run(typing(index_dir, None))
     cpu = one_by_one.pop("CPU")
     every = [ms for values in one_by_one.values() for ms in values]
-    print(f"keystroke to frame, one key at a time: {summary(every)}")
+    print(f"keystroke to frame, one key at a time (load {before} to {load()}): {summary(every)}")
     for kind, values in sorted(one_by_one.items()):
         print(f"  {kind}: {summary(values)}")
     print(f"  processor time meanwhile: {summary(cpu)}")
+    before = load()
     paced = asyncio.run(typing(index_dir, args.pace))
-    print(f"keystroke to frame, a key every {args.pace:.0f} ms: {summary(paced['paced'])}")
-    first, hits, cpu, what = first_screens(index_dir, args.starts)
-    print(f"start of {what} to its first frame: {summary(first)}")
+    print(f"keystroke to frame, a key every {args.pace:.0f} ms (load {before} to {load()}): "
+          f"{summary(paced['paced'])}")
+    before = load()
+    first, hits, cpu, what = first_screens(index_dir, args.starts, bytecode=not args.no_kept_bytecode)
+    kept = "PYTHONDONTWRITEBYTECODE=1" if args.no_kept_bytecode else "bytecode kept"
+    print(f"start of {what} to its first frame ({kept}; load {before} to {load()}): {summary(first)}")
     print(f"  to the frame with its hits: {summary(hits)}")
     print(f"  processor time used by then: {summary(cpu)}")
 

@@ -20,8 +20,8 @@ pytest.importorskip("textual")
 
 from rich.text import Text
 
-from lbsearch import browse
-from lbsearch.browse import (ArticleView, BrowseApp, DatePicker, DistrictPicker, HelpScreen, ReaderScreen,
+from lbsearch import browse, browse_app
+from lbsearch.browse_app import (ArticleView, BrowseApp, DatePicker, DistrictPicker, HelpScreen, ReaderScreen,
                              SearchOptions, resolve_district, search)
 from lbsearch.query import Hit
 from lbsearch.text import fold_text
@@ -48,10 +48,17 @@ async def settle(pilot, app, timeout: float = 10.0) -> None:
     raise AssertionError("the app did not settle")
 
 
+async def wait_until(pilot, done, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "waited in vain"
+        await pilot.pause(0.01)
+
+
 @pytest.fixture(autouse=True)
 def counts_without_waiting(monkeypatch):
     """The counts are asked for as soon as the hits are drawn, not after a pause in typing."""
-    monkeypatch.setattr(browse, "STATS_DELAY", 0.001)
+    monkeypatch.setattr(browse_app, "STATS_DELAY", 0.001)
 
 
 async def type_query(pilot, app, text: str) -> None:
@@ -79,7 +86,7 @@ def test_hits_follow_typing_with_total_counts_and_filters(seed_ix):
                 assert f"{rank}. {hit.title[:40]}" in shown
             assert "districts" in shown and "Long Biên" in shown  # the counts beside the hits
             # the first hit's title carries its highlights
-            title = app.search_screen.query_one(browse.HitList)._lines[0][1]
+            title = app.search_screen.query_one(browse_app.HitList)._lines[0][1]
             assert any(span.style == app.palette.match for span in title.spans)
 
     run(scenario())
@@ -127,14 +134,14 @@ def test_a_slow_search_for_an_earlier_query_is_never_drawn(seed_ix, monkeypatch)
         return search(reader, options)
 
     drawn: list[str] = []
-    show = browse.HitList.show
+    show = browse_app.HitList.show
 
     def recording_show(self, hits, keep=False):
         drawn.append(self.screen.result.query if self.screen.result else None)
         show(self, hits, keep)
 
-    monkeypatch.setattr(browse, "search", slow_search)
-    monkeypatch.setattr(browse.HitList, "show", recording_show)
+    monkeypatch.setattr(browse_app, "search", slow_search)
+    monkeypatch.setattr(browse_app.HitList, "show", recording_show)
 
     async def scenario():
         app = BrowseApp(seed_ix, SearchOptions(""))
@@ -147,6 +154,105 @@ def test_a_slow_search_for_an_earlier_query_is_never_drawn(seed_ix, monkeypatch)
             assert "long" not in drawn
             assert drawn[-1] == "long bien" and app.search_screen.result.query == "long bien"
             assert f"{expected(seed_ix, 'long bien').total} matches" in screen_text(app)
+
+    run(scenario())
+
+
+def test_the_first_screen_comes_before_the_first_hits_and_then_holds_them(seed_ix, monkeypatch):
+    """`lbsearch browse QUERY` draws its screen without waiting for the index (issue #21:
+    the first frame within 400 ms), then the hits of the query, in place."""
+    release = threading.Event()
+
+    def slow_search(reader, options):
+        release.wait(10)
+        return search(reader, options)
+
+    monkeypatch.setattr(browse_app, "search", slow_search)
+
+    async def scenario():
+        app = BrowseApp(seed_ix, SearchOptions("long bien"))
+        app.search_first(24)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "› long bien" in shown and "order relevance" in shown
+            assert "matches" not in shown and "1. " not in shown
+            release.set()
+            await settle(pilot, app)
+            shown = screen_text(app)
+            assert "3 matches" in shown and "› long bien" in shown
+            assert f"1. {expected(seed_ix, 'long bien').hits[0].title[:40]}" in shown
+
+    run(scenario())
+
+
+def test_after_the_first_frame_the_app_says_so_once(seed_ix):
+    frames: list[str] = []
+    told: list[int] = []  # the frames drawn when the app said so
+
+    async def scenario():
+        app = BrowseApp(seed_ix, SearchOptions("long bien"), after_first_frame=lambda: told.append(len(frames)))
+        display = app._display
+
+        def recording_display(screen, renderable):
+            display(screen, renderable)
+            if renderable is not None:
+                frames.append(screen_text(app))
+
+        app._display = recording_display
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, app)
+            await type_query(pilot, app, " x")
+        assert len(told) == 1 and told[0] >= 1 and "order relevance" in frames[0]
+
+    run(scenario())
+
+
+def test_run_holds_the_cycle_collector_only_while_the_app_starts(seed_ix, monkeypatch):
+    import gc
+
+    def failing_run(self, *args, **kwargs):
+        assert not gc.isenabled() and self.after_first_frame is browse.collect_from_now
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(browse_app.BrowseApp, "run", failing_run)
+    with pytest.raises(RuntimeError):
+        browse.run(seed_ix, SearchOptions(""))
+    assert gc.isenabled()
+
+
+def test_the_did_you_mean_is_looked_for_once_nothing_matched_is_on_screen(seed_ix, monkeypatch):
+    """"nothing matched" is not held up by the did-you-mean, and the did-you-mean of an
+    earlier query never lands on a later one."""
+    asked: list[tuple[str, bool]] = []  # the query, and whether the screen held its answer then
+    release = threading.Event()
+    suggestion_for = browse_app.suggestion_for
+
+    def slow_suggestion(reader, options):
+        result = app.search_screen.result
+        asked.append((options.query, result is not None and result.query == options.query))
+        if options.query == "quy chee":
+            release.wait(10)
+        return suggestion_for(reader, options)
+
+    monkeypatch.setattr(browse_app, "suggestion_for", slow_suggestion)
+    app = BrowseApp(seed_ix, SearchOptions(""))
+
+    async def scenario():
+        async with app.run_test() as pilot:
+            await pilot.press(*"quy chee")
+            await wait_until(pilot, lambda: ("quy chee", True) in asked)
+            shown = screen_text(app)
+            assert "nothing matched" in shown and "did you mean" not in shown
+            await pilot.press("x")  # while "quy chee"'s did-you-mean is still being looked for
+            release.set()
+            await settle(pilot, app)
+            assert asked[-1] == ("quy cheex", True) and app.search_screen.result.query == "quy cheex"
+            assert "nothing matched" in screen_text(app)
+            await pilot.press("backspace")
+            await settle(pilot, app)
+            assert "nothing matched · did you mean: quy chế" in screen_text(app)
+            assert all(on_screen for _, on_screen in asked)
 
     run(scenario())
 
@@ -167,8 +273,8 @@ def test_enter_reads_the_selected_hit_with_every_match_and_escape_keeps_the_plac
             shown_matches = [view.text.plain[a:b] for a, b in view.spans]
             assert shown_matches[0] == "Long Biên" and len(shown_matches) >= 2  # the headline's, then the body's
             assert all(fold_text(match) in ("long bien", "long", "bien") for match in shown_matches)
-            clauses = browse.parse_query("long bien").positive_clauses  # every word the library finds
-            found = sum(len(browse.match_spans(record[part], clauses)[0]) for part in ("title", "body"))
+            clauses = browse_app.parse_query("long bien").positive_clauses  # every word the library finds
+            found = sum(len(browse_app.match_spans(record[part], clauses)[0]) for part in ("title", "body"))
             assert sum(len(match.split()) for match in shown_matches) == found
             everywhere = len(shown_matches)
             assert f"{everywhere} matches" in screen_text(app)
@@ -192,7 +298,7 @@ def test_enter_reads_the_selected_hit_with_every_match_and_escape_keeps_the_plac
             screen = app.search_screen
             assert app.screen is screen
             assert screen.query_text == "long bien"
-            assert screen.query_one(browse.HitList).selected == 1
+            assert screen.query_one(browse_app.HitList).selected == 1
             await pilot.press("up", "enter")  # and Enter opens the first one
             await settle(pilot, app)
             assert app.screen.record["id"] == expected(seed_ix, "long bien").hits[0].id
@@ -201,7 +307,7 @@ def test_enter_reads_the_selected_hit_with_every_match_and_escape_keeps_the_plac
 
 
 def test_moving_near_the_last_hit_asks_for_more_and_keeps_the_selection(seed_ix, monkeypatch):
-    monkeypatch.setattr(browse, "MIN_PAGE", 1)
+    monkeypatch.setattr(browse_app, "MIN_PAGE", 1)
 
     async def scenario():
         app = BrowseApp(seed_ix, SearchOptions("cong doan"))
@@ -211,9 +317,9 @@ def test_moving_near_the_last_hit_asks_for_more_and_keeps_the_selection(seed_ix,
             assert len(screen.result.hits) == 4 and screen.result.total == 5
             await pilot.press("down")
             await settle(pilot, app)
-            assert len(screen.result.hits) == 5 and screen.query_one(browse.HitList).selected == 1
+            assert len(screen.result.hits) == 5 and screen.query_one(browse_app.HitList).selected == 1
             await pilot.press("pagedown", "pagedown", "pagedown")
-            assert screen.query_one(browse.HitList).selected == 4
+            assert screen.query_one(browse_app.HitList).selected == 4
 
     run(scenario())
 
@@ -280,8 +386,8 @@ def test_copy_the_id_or_address_help_and_quitting(seed_ix):
         app = BrowseApp(seed_ix, SearchOptions("phoi hop"))
         async with app.run_test() as pilot:
             await settle(pilot, app)
-            hits = app.search_screen.query_one(browse.HitList)
-            await pilot.click(hits, offset=(3, 2 * browse.HIT_LINES + 1))  # the third hit's meta line
+            hits = app.search_screen.query_one(browse_app.HitList)
+            await pilot.click(hits, offset=(3, 2 * browse_app.HIT_LINES + 1))  # the third hit's meta line
             await pilot.press("ctrl+y")
             assert hits.selected == 2 and app.clipboard == expected(seed_ix, "phoi hop").hits[2].id
             await pilot.press("up", "ctrl+l")  # no address in a text file: said, nothing copied
@@ -319,21 +425,37 @@ def test_usable_narrow_and_follows_a_resize(seed_ix):
     run(scenario())
 
 
+def test_a_query_longer_than_its_line_scrolls_with_the_cursor(seed_ix):
+    query = "quy che phoi hop giua cong doan va chinh quyen long bien"
+
+    async def scenario():
+        app = BrowseApp(seed_ix, SearchOptions(query[:-10]))
+        async with app.run_test(size=(40, 12)) as pilot:
+            await pilot.press(*query[-10:])
+            await settle(pilot, app)
+            assert screen_text(app).splitlines()[0].rstrip().endswith("quyen long bien")
+            await pilot.press("home")
+            await pilot.pause()
+            assert screen_text(app).splitlines()[0].startswith("› quy che phoi hop giua")
+
+    run(scenario())
+
+
 def test_corpus_text_is_shown_literally_never_as_markup_or_escape_codes():
-    palette = browse.Palette(no_color=False)
+    palette = browse_app.Palette(no_color=False)
     hit = Hit(id="x[/]", path="p", url=None, title="[bold red]Long Biên\x1b[2J", date=None, date_source=None,
               districts=["[link=x]"], score=1.0, snippet="a \x1b]52;c;AAAA\x07 long bien [b]", highlights=[[17, 26]],
               title_highlights=[[10, 19]])
     from rich.console import Console
 
-    lines = browse.hit_lines(hit, 1, 60, Console(width=60), palette)
+    lines = browse_app.hit_lines(hit, 1, 60, Console(width=60), palette)
     assert all(isinstance(line, Text) for line in lines)
     shown = Text("\n").join(lines)
     assert "[bold red]Long Biên" in shown.plain and "[link=x]" in shown.plain and "[b]" in shown.plain
     assert "\x1b" not in shown.plain and "\x07" not in shown.plain
     record = {"id": "i", "title": "[i]t\x1b[0m", "date": None, "districts": [], "url": "http://x/\x1b",
               "path": "p", "copies": [], "body": "[b]long bien\nsecond \x1b[31m long bien"}
-    text, spans = browse.article_text(record, "long bien", palette)
+    text, spans = browse_app.article_text(record, "long bien", palette)
     assert "\x1b" not in text.plain and "[b]long bien" in text.plain
     assert [text.plain[a:b] for a, b in spans] == ["long bien", "long bien"]
     assert text.plain.count("\n\n") == 2  # a blank line before the body and between its paragraphs
@@ -343,6 +465,11 @@ def test_no_color_keeps_highlights_visible(seed_ix, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = BrowseApp(seed_ix, SearchOptions("x"))
     assert app.no_color and app.palette.match.underline and app.palette.match.color is None
+
+
+def test_the_terminal_s_own_colours_from_the_start(seed_ix):
+    app = BrowseApp(seed_ix, SearchOptions("x"))
+    assert app.theme == "ansi-dark" and app.current_theme.name == "ansi-dark" and app.ansi_color
 
 
 def test_browse_refuses_without_a_terminal(monkeypatch):
