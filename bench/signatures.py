@@ -4,10 +4,11 @@
 
 - CPU time per article (best and median of 7 passes, time.process_time: on a
   shared machine wall time measures the neighbours) of lbsearch's signature
-  (rensa's R-MinHash where rensa is installed), of the Python one-permutation
-  MinHash (the fallback), and of (b), a faster Python variant measured and not
-  shipped: slot and 16-bit value from 22 bits of the shingle's hash, sorted as
-  small ints and looked up by bisection;
+  (rensa's R-MinHash where rensa is installed) from the folded text and from
+  the syllable pairs the analysis already made (what reading an article does),
+  of the Python one-permutation MinHash (the fallback), and of (b), a faster
+  Python variant measured and not shipped: slot and 16-bit value from 22 bits
+  of the shingle's hash, sorted as small ints and looked up by bisection;
 - on near-copies made by editing 5%, 10% and 20% of an article's sentences
   (replaced by sentences of other articles, or one word changed in each), the
   error of each estimate against the exact Jaccard similarity, how often it
@@ -22,7 +23,6 @@ Articles: the seeds (5 real articles, 700-1,200 syllables) and generated ones
 from __future__ import annotations
 
 import argparse
-import base64
 import random
 import re
 import statistics
@@ -35,7 +35,7 @@ from operator import and_
 from pathlib import Path
 
 from lbsearch import copies
-from lbsearch.analysis import article_terms
+from lbsearch.analysis import analyse, article_terms
 from lbsearch.extract import load_file
 
 from .generate import generate
@@ -45,22 +45,24 @@ _KEY = (copies.SLOTS << 16) - 1  # 22 bits: the slot (high 6), the value (low 16
 _STARTS = [slot << 16 for slot in range(copies.SLOTS)]
 
 
-def sorted_keys_signature(folded: str) -> str:
+def sorted_keys_signature(folded: str) -> bytes:
     """(b): the Python MinHash with 22-bit keys sorted as small ints, each slot's
     smallest found by bisection (other signatures than the shipped Python one)."""
-    keys = sorted(map(and_, copies._shingle_hashes(folded), repeat(_KEY)))
+    keys = sorted(map(and_, copies._shingle_hashes(folded.split()), repeat(_KEY)))
     slots = array("H")
     for start in _STARTS:
         at = bisect_left(keys, start)
         slots.append(keys[at] & 0xFFFF if at < len(keys) and keys[at] < start + 0x10000 else copies._EMPTY)
-    return base64.b64encode(slots.tobytes()).decode("ascii")
+    return slots.tobytes()
 
 
 def implementations() -> dict[str, object]:
-    found = {"Python one-permutation (fallback)": copies._python_signature,
+    """Each signature as a function of a text's folded syllables."""
+    found = {"Python one-permutation (fallback)": lambda folded: copies._python_signature(folded.split()),
              "(b) Python, sorted 22-bit keys": sorted_keys_signature}
     if copies.RMinHash is not None:
-        found = {"rensa R-MinHash (shipped)": copies._rensa_signature, **found}
+        shipped = "rensa R-MinHash (shipped), from the folded text"
+        found = {shipped: lambda folded: copies._rensa_signature(folded.split()), **found}
     return found
 
 
@@ -106,7 +108,7 @@ def edited(body: str, share: float, rng: random.Random, donors: list[str], how: 
     return "\n".join(parts)
 
 
-def shares_a_band(a: str, b: str) -> bool:
+def shares_a_band(a: bytes, b: bytes) -> bool:
     return bool(set(copies.band_terms(a, None)) & set(copies.band_terms(b, None)))
 
 
@@ -160,6 +162,12 @@ def main() -> None:
     print("|---|" + "---|" * len(timed))
     for name, function in functions.items():
         print(f"| {name} | " + " | ".join("%.0f / %.0f" % cpu_per_article(function, texts) for texts in timed.values()) + " |")
+    # What reading an article does: the shingles made from the pairs its analysis made.
+    analysed = {label: [analyse(t, b, b.split("\n", 1)[0]) for t, b in pool]
+                for label, pool in (("seeds (x40)", seeds * 40), ("generated", generated[:args.articles]))}
+    print("| lbsearch's, from the analysis's pairs (as reading does) | " + " | ".join(
+        "%.0f / %.0f" % cpu_per_article(lambda a: copies.words_signature(a.words, a.pairs), analysed[label])
+        for label in timed) + " |")
     print()
     print("Near-copies: bias / sd / largest error of the estimate; on the wrong side of 0.9 (of which outside "
           "the band the texts decide); copies at 0.9 or more sharing no band")

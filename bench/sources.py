@@ -2,7 +2,7 @@
 
     python -m bench.sources --docs 100000 --work /tmp/bsrc [--engine tantivy]
     python -m bench.sources --docs 20000 --work /tmp/bsrc --copies-only --repeat 2
-    python -m bench.sources --docs 20000 --work /tmp/bsrc --sizes
+    python -m bench.sources --docs 20000 --work /tmp/bsrc --sizes [--corpus DIR] [--ways NAME ...]
 
 - full build of N generated text articles (bench/generate.py), with copies found
   as lbsearch does, and the same build with copies left out (signatures, copies
@@ -17,9 +17,11 @@
 --copies-only runs the first two builds alone, --repeat times each, one after the
 other (the share copies add, with the signature lbsearch computes: rensa's where
 rensa is installed; LBSEARCH_PYTHON_MINHASH=1 asks for the Python one).
---sizes builds the text corpus four ways (as lbsearch does; with the signature
-left out of the stored record; without the band terms; without either) and
-prints what each kind of index file weighs.
+--sizes builds the text corpus (or --corpus DIR) several ways and prints what
+each kind of index file weighs: as lbsearch does; with one indexed field left
+empty (what the field weighs); without the band terms; with tantivy's document
+store in larger blocks (its index settings, which tantivy-py does not expose,
+written to meta.json before the first document).
 """
 
 from __future__ import annotations
@@ -59,31 +61,43 @@ def build_times(corpus: Path, index_dir: Path, engine: str, copies: bool = True,
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool, record_signature: bool = True,
-               bands: bool = True) -> None:
-    """One full build in this process, as `lbsearch index` runs it."""
-    from dataclasses import replace
-
+def build_only(corpus: Path, index_dir: Path, engine: str, copies: bool, bands: bool = True,
+               empty: tuple[str, ...] = (), blocksize: int | None = None) -> None:
+    """One full build in this process, as `lbsearch index` runs it; empty names
+    indexed fields left without terms, blocksize tantivy's document store blocks."""
     from lbsearch import copies as copies_module
-    from lbsearch import engines, updater
+    from lbsearch import engines, reading, updater
     from lbsearch.updater import update_index
 
-    if not record_signature:  # the signature stays in what copies are found with, not in what is stored
-        module = engines.load(engine)
-        name = "_document" if hasattr(module, "_document") else "_fields"  # tantivy's, Whoosh's
-        document = getattr(module, name)
-
-        def without_signature(prepared):
-            return document(replace(prepared, record={k: v for k, v in prepared.record.items() if k != "signature"}))
-
-        setattr(module, name, without_signature)
     if not bands:
         copies_module.band_terms = lambda signature, url: []
+    if empty:
+        prepared = reading._prepared
 
+        def without_fields(record, fingerprint, collection):
+            article, member = prepared(record, fingerprint, collection)
+            article.terms = {**article.terms, **{name: "" for name in empty}}
+            return article, member
+
+        reading._prepared = without_fields
+    if blocksize:
+        module = engines.load(engine)
+        open_writer = module.open_writer
+
+        def with_blocksize(folder: Path, mode: str):
+            writer = open_writer(folder, mode)
+            if mode == "create":  # tantivy reads its index settings from meta.json when it opens
+                meta = json.loads((folder / "meta.json").read_text("utf-8"))
+                meta["index_settings"]["docstore_blocksize"] = blocksize
+                (folder / "meta.json").write_text(json.dumps(meta), "utf-8")
+                writer.ix = module.tantivy.Index.open(str(folder))
+            return writer
+
+        module.open_writer = with_blocksize
     if os.environ.get("LBSEARCH_PYTHON_MINHASH"):
-        copies_module.signature = copies_module._python_signature
+        copies_module.words_signature = lambda words, pairs=None: copies_module._python_signature(words)
     if not copies:
-        copies_module.signature = lambda folded: ""
+        copies_module.words_signature = lambda words, pairs=None: b""
         copies_module.band_terms = lambda signature, url: []
         updater._Updater._record_copies = lambda self, previous, touched: None
     update_index(corpus, index_dir, engine=engine)
@@ -164,27 +178,41 @@ def weights(index_dir: Path) -> dict[str, int]:
     return found
 
 
-def sizes(docs: int, work: Path, engine: str) -> None:
-    """The index built four ways, and what each kind of file weighs."""
-    corpus = work / f"text-{docs}"
-    if len(list(corpus.glob("*.txt"))) != docs:
-        shutil.rmtree(corpus, ignore_errors=True)
-        generate(corpus, docs)
-    ways = {"as lbsearch builds it": [], "signature not stored": ["--record-without-signature"],
-            "no band terms": ["--without-bands"], "neither": ["--record-without-signature", "--without-bands"]}
+SIZE_WAYS = {
+    "as lbsearch builds it": [],
+    "no band terms": ["--without-bands"],
+    "pairs empty": ["--empty", "pairs"],
+    "exact empty": ["--empty", "exact"],
+    "lead empty": ["--empty", "lead"],
+    "title_exact empty": ["--empty", "title_exact"],
+    "store blocks 64 KiB": ["--blocksize", "65536"],
+    "store blocks 128 KiB": ["--blocksize", "131072"],
+}
+
+
+def sizes(docs: int, work: Path, engine: str, corpus: Path | None = None, ways: list[str] | None = None) -> None:
+    """The index built several ways (SIZE_WAYS), and what each kind of file weighs."""
+    if corpus is None:
+        corpus = work / f"text-{docs}"
+        if len(list(corpus.glob("*.txt"))) != docs:
+            shutil.rmtree(corpus, ignore_errors=True)
+            generate(corpus, docs)
     columns = {}
-    for name, options in ways.items():
+    for name in ways or list(SIZE_WAYS):
         index_dir = work / f"index-sizes-{len(columns)}"
-        build_seconds(corpus, index_dir, engine, True, *options)
+        build_seconds(corpus, index_dir, engine, True, *SIZE_WAYS[name])
         columns[name] = weights(index_dir)
-    corpus_bytes = sum(p.stat().st_size for p in corpus.glob("*.txt"))
-    kinds = sorted({k for c in columns.values() for k in c}, key=lambda k: -columns["as lbsearch builds it"].get(k, 0))
+        shutil.rmtree(index_dir, ignore_errors=True)
+    corpus_bytes = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
+    docs = len([p for p in corpus.rglob("*") if p.is_file()])
+    first = next(iter(columns.values()))
+    kinds = sorted({k for c in columns.values() for k in c}, key=lambda k: -first.get(k, 0))
     print(f"{docs:,} articles ({corpus_bytes / 2**20:.1f} MiB of text), {engine}: MiB by kind of file")
     print("| file | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for kind in kinds:
         print(f"| {kind} | " + " | ".join(f"{c.get(kind, 0) / 2**20:.2f}" for c in columns.values()) + " |")
-    print("| all | " + " | ".join(f"{sum(c.values()) / 2**20:.2f} ({sum(c.values()) / corpus_bytes:.2f}x)"
+    print("| all | " + " | ".join(f"{sum(c.values()) / 2**20:.2f} ({sum(c.values()) / corpus_bytes:.3f}x)"
                                     for c in columns.values()) + " |")
 
 
@@ -195,18 +223,21 @@ def main() -> None:
     parser.add_argument("--engine", default="tantivy")
     parser.add_argument("--build-only", nargs=2, type=Path, metavar=("CORPUS", "INDEX"))
     parser.add_argument("--without-copies", action="store_true")
-    parser.add_argument("--record-without-signature", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--without-bands", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--empty", action="append", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--blocksize", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sizes", action="store_true", help="what each part of the index weighs")
+    parser.add_argument("--corpus", type=Path, help="with --sizes: this folder instead of generated articles")
+    parser.add_argument("--ways", nargs="+", choices=sorted(SIZE_WAYS), help="with --sizes: only these builds")
     parser.add_argument("--copies-only", action="store_true", help="only the text builds with and without copies")
     parser.add_argument("--repeat", type=int, default=1, help="builds of each kind with --copies-only")
     args = parser.parse_args()
     if args.build_only:
-        build_only(*args.build_only, args.engine, not args.without_copies, not args.record_without_signature,
-                   not args.without_bands)
+        build_only(*args.build_only, args.engine, not args.without_copies, not args.without_bands,
+                   tuple(args.empty), args.blocksize)
         return
     if args.sizes:
-        sizes(args.docs, args.work, args.engine)
+        sizes(args.docs, args.work, args.engine, args.corpus, args.ways)
         return
     if args.copies_only:
         copies_share(args.docs, args.work, args.engine, args.repeat)

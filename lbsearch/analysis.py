@@ -1,5 +1,7 @@
 """What the index stores as terms, for any engine: one function from an article's
-text to the token strings of every indexed field.
+text to the token strings of every indexed field (analyse, in one pass over each
+text; it also hands over the folded syllable pairs, from which copies.py makes
+the article's shingles without a pass of its own).
 
 Both engines index these strings split on spaces and nothing else, so they see
 the same terms at the same positions; the query plan (plan.py) asks for terms
@@ -15,6 +17,9 @@ in the same forms. Fields:
 """
 
 from __future__ import annotations
+
+from itertools import islice
+from typing import NamedTuple
 
 from .text import abbreviations, exact, fold, syllable_pattern
 
@@ -35,29 +40,57 @@ def pair_term(first: str, second: str) -> str:
 # so that an article's analysis runs at C speed once the syllables are known.
 _FOLDED: dict[str, str] = {}
 _EXACT: dict[str, str] = {}
+# The syllables of the tables whose forms are not one token each (junk, abbreviations):
+# a text that has none needs no split() to find its tokens.
+_NOT_ONE: set[str] = set()
 _KNOWN_MAX = 1_000_000  # a stream of junk words cannot grow the tables further
 
 
-def _analysed(text: str) -> tuple[str, str]:
-    """(folded, exact) syllables of clean text joined by spaces (junk leaves two), as
-    text.expanded_syllables gives them but without offsets: the indexing path."""
+class _Forms(NamedTuple):
+    folded: list[str]  # each syllable's folded form ("" for junk; an abbreviation's words)
+    exact: list[str]
+    one_each: bool  # every form is one token: the lists are the tokens
+
+
+def _analysed(text: str) -> _Forms:
+    """The forms of each syllable of clean text, as text.expanded_syllables gives them
+    but without offsets: the indexing path."""
     words = syllable_pattern(text).findall(text)
     try:
-        return " ".join(map(_FOLDED.__getitem__, words)), " ".join(map(_EXACT.__getitem__, words))
+        return _Forms(list(map(_FOLDED.__getitem__, words)), list(map(_EXACT.__getitem__, words)),
+                      _NOT_ONE.isdisjoint(words))
     except KeyError:
         pass
-    folded, accented = [], []
+    folded, accented, one_each = [], [], True
     for word in words:
         if word in _FOLDED:
             folded.append(_FOLDED[word])
             accented.append(_EXACT[word])
+            one_each = one_each and word not in _NOT_ONE
             continue
         forms = _forms(word)
         folded.append(" ".join(f for f, _ in forms))
         accented.append(" ".join(e for _, e in forms))
+        if len(forms) != 1:
+            one_each = False
         if len(_FOLDED) < _KNOWN_MAX:
             _FOLDED[word], _EXACT[word] = folded[-1], accented[-1]
-    return " ".join(folded), " ".join(accented)
+            if len(forms) != 1:
+                _NOT_ONE.add(word)
+    return _Forms(folded, accented, one_each)
+
+
+def _tokens(forms: list[str], one_each: bool) -> list[str]:
+    return forms if one_each else " ".join(forms).split()
+
+
+def _folded(text: str) -> str:
+    """The folded half of _analysed, joined: what finding copies reads of a stored article."""
+    words = syllable_pattern(text).findall(text)
+    try:
+        return " ".join(map(_FOLDED.__getitem__, words))
+    except KeyError:
+        return " ".join(_analysed(text).folded)
 
 
 def _forms(word: str) -> tuple[tuple[str, str], ...]:
@@ -70,25 +103,63 @@ def _forms(word: str) -> tuple[tuple[str, str], ...]:
 
 
 def _pairs(words: list[str]) -> list[str]:
-    return [a + PAIR_JOINER + b for a, b in zip(words, words[1:])]
+    # "_".join of each two-tuple runs at C speed: half the time of a + "_" + b.
+    return list(map(PAIR_JOINER.join, zip(words, islice(words, 1, None))))
 
 
 def _words_and_pairs(words: list[str]) -> str:
-    """Existence only: each word and each pair once, in the order first seen."""
-    return " ".join(dict.fromkeys(words + _pairs(words)))
+    """Existence only: each word and each pair once, in the order first seen (the
+    words first). A pair is joined once however often it occurs."""
+    pairs = dict.fromkeys(zip(words, islice(words, 1, None)))
+    if not pairs:
+        return " ".join(dict.fromkeys(words))
+    return f"{' '.join(dict.fromkeys(words))} {' '.join(map(PAIR_JOINER.join, pairs))}"
+
+
+class Analysis(NamedTuple):
+    """An article's indexed terms, and its folded syllables (headline then body) with
+    each joined to the next: finding copies makes its shingles from the pairs."""
+
+    terms: dict[str, str]
+    words: list[str]
+    pairs: list[str]
+
+
+def analyse(title: str, body: str, lead: str) -> Analysis:
+    """The token string of every indexed field (article_terms), and the folded
+    syllables and pairs they were made of.
+
+    One pass over each text: the lead, when it is the body's first paragraph (as
+    every caller gives it), is analysed as the start of the body, not again."""
+    headline = _analysed(title)
+    if lead and body.startswith(lead) and body[len(lead):len(lead) + 1] in ("", "\n"):
+        # No syllable spans a line end: the body's syllables are the lead's, then the rest's.
+        opening, rest = _analysed(lead), _analysed(body[len(lead) + 1:])
+        text = _Forms(opening.folded + rest.folded, opening.exact + rest.exact, opening.one_each and rest.one_each)
+    else:
+        text, opening = _analysed(body), _analysed(lead)
+    title_words = _tokens(headline.folded, headline.one_each)
+    words = title_words + _tokens(text.folded, text.one_each)
+    pairs = _pairs(words)
+    title_exact_words = _tokens(headline.exact, headline.one_each)
+    terms = {
+        "title": " ".join(headline.folded),
+        "body": " ".join(text.folded),
+        "lead": " ".join(opening.folded),
+        "pairs": " ".join(pairs),
+        "exact": _words_and_pairs(title_exact_words + _tokens(text.exact, text.one_each)),
+        "title_exact": _words_and_pairs(title_exact_words),
+        TITLE_LENGTH: str(len(title_words)),
+    }
+    return Analysis(terms, words, pairs)
 
 
 def article_terms(title: str, body: str, lead: str) -> dict[str, str]:
     """The token string of every indexed field, tokens separated by spaces."""
-    title_folded, title_exact = _analysed(title)
-    body_folded, body_exact = _analysed(body)
-    title_exact_words = title_exact.split()
-    return {
-        "title": title_folded,
-        "body": body_folded,
-        "lead": _analysed(lead)[0],
-        "pairs": " ".join(_pairs(f"{title_folded} {body_folded}".split())),
-        "exact": _words_and_pairs(title_exact_words + body_exact.split()),
-        "title_exact": _words_and_pairs(title_exact_words),
-        TITLE_LENGTH: str(len(title_folded.split())),
-    }
+    return analyse(title, body, lead).terms
+
+
+def folded_text(title: str, body: str) -> str:
+    """An article's folded syllables, headline then body, separated by spaces: the
+    text finding copies compares (analyse's words, joined)."""
+    return " ".join(f"{_folded(title)} {_folded(body)}".split())

@@ -4,9 +4,15 @@ Two articles are copies when they have the same address, or when their cleaned
 texts are at least 90% the same: the Jaccard similarity of their sets of
 four-syllable shingles (folded), estimated by a MinHash of 64 slots (rensa's
 compiled R-MinHash where rensa is installed, else a one-permutation MinHash in
-Python), and computed on the two texts where the estimate is near 0.9. Candidate pairs come from locality-sensitive hashing: the slots in 8
-bands of 8, each band one term, so that finding an article's copies among
-100,000 is a handful of lookups, never a comparison with every article.
+Python), and computed on the two texts where the estimate is near 0.9.
+Candidate pairs come from locality-sensitive hashing: the slots in 8 bands of
+8, each band one term, so that finding an article's copies among 100,000 is a
+handful of lookups, never a comparison with every article.
+
+A signature lives in memory only, made while an article is read (from the
+syllable pairs its analysis made) and made again from the stored text of an
+indexed article when it is a candidate: the index keeps the band terms, not the
+signature (192 bytes an article, 5% of an index).
 
 A group of copies is one story; its kept copy (the one a search shows) is the
 fullest, then the earliest, then the first by path. Groups are what the index
@@ -22,7 +28,8 @@ import hashlib
 from array import array
 from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
+from itertools import islice, repeat
+from operator import eq
 from typing import TYPE_CHECKING, Callable, NamedTuple
 from zlib import crc32
 
@@ -45,11 +52,16 @@ THRESHOLD = 0.9
 UNSURE_LOW, UNSURE_HIGH = 0.8, 0.98
 _EMPTY = 0xFFFF  # a slot no shingle fell into (texts under about 64 shingles)
 _SEED = 0x1b5  # rensa's permutations: a signature depends on it
+# A shingle's text for rensa: its four syllables joined as analysis.py joins a pair
+# (PAIR_JOINER), so that an article's shingles are made from the pairs it has.
+_JOINER = "_"
 # An index records this value and is rebuilt when it differs (index.py), so that
 # signatures and band terms of two kinds are never compared: rensa's signatures,
 # by its algorithm version (0.5 changed them), or Python's, whose tuple hashing is
-# CPython's and could change between versions; and the form of the band terms.
-HASH_CHECK = (f"rensa-{RMinHash.ALGORITHM_VERSION}" if RMinHash else f"python-{hash((1, 2, 3, 4)) & 0xFFFF}") + "/bands-2"
+# CPython's and could change between versions; and the form of the band terms
+# and shingles ("bands-3": band terms of 5 bytes in base64, shingles joined by "_",
+# no signature in the stored record).
+HASH_CHECK = (f"rensa-{RMinHash.ALGORITHM_VERSION}" if RMinHash else f"python-{hash((1, 2, 3, 4)) & 0xFFFF}") + "/bands-3"
 
 # Every syllable's number (its CRC-32), computed once per process and looked up with
 # map(), as analysis.py does for its tables.
@@ -69,83 +81,104 @@ def _syllable_ids(words: list[str]) -> list[int]:
     return list(map(_SYLLABLE_IDS.__getitem__, words))
 
 
-def _shingle_hashes(folded: str):
-    """The hash of every four syllables in a row of a text's folded syllables."""
-    ids = _syllable_ids(folded.split())
+def _shingle_hashes(words: list[str]):
+    """The hash of every four syllables in a row."""
+    ids = _syllable_ids(words)
     return map(hash, zip(*(ids[k:] for k in range(SHINGLE))) if len(ids) >= SHINGLE else iter([tuple(ids)]))
 
 
-def signature(folded: str) -> str:
-    """The MinHash signature of a text's folded syllables (space-separated), as text:
-    64 slots of 16 bits, base64."""
+def signature(folded: str) -> bytes:
+    """The MinHash signature of a text's folded syllables (space-separated): 64
+    slots of 16 bits."""
+    return words_signature(folded.split())
+
+
+def words_signature(words: list[str], pairs: list[str] | None = None) -> bytes:
+    """The signature of folded syllables, given as a list; pairs, when known, are
+    the syllables joined two by two (analysis.analyse made them for the index)."""
     if RMinHash is not None:
-        return _rensa_signature(folded)
-    return _python_signature(folded)
+        return _rensa_signature(words, pairs)
+    return _python_signature(words)
 
 
-def _rensa_signature(folded: str) -> str:
-    """rensa's R-MinHash of the text's shingles, given as text (rensa hashes them in
-    Rust): 16 bits of each slot are kept, never _EMPTY (every slot is filled).
+def _rensa_signature(words: list[str], pairs: list[str] | None = None) -> bytes:
+    """rensa's R-MinHash of the four-syllable shingles, given as text (rensa hashes
+    them in Rust): 16 bits of each slot are kept, never _EMPTY (every slot is filled).
 
-    Measured (bench/signatures.py): making the shingles' text is most of the time
-    left, 6 µs of rensa's own for a 400-syllable article."""
-    words = folded.encode("utf-8", "surrogatepass").split()  # bytes: any text, lone surrogates too
-    shingles = list(map(b" ".join, zip(*(words[k:] for k in range(SHINGLE))))) if len(words) >= SHINGLE \
-        else [b" ".join(words)]
+    Measured (bench/signatures.py): making the shingles' text is most of the time;
+    joining pairs two apart makes each with one join: 40 µs of CPU for an article
+    of 370 syllables, where making them from the folded text took 64."""
+    if len(words) >= SHINGLE:
+        if pairs is None:
+            pairs = list(map(_JOINER.join, zip(words, islice(words, 1, None))))
+        shingles = list(map(_JOINER.join, zip(pairs, islice(pairs, 2, None))))
+    else:
+        shingles = [_JOINER.join(words)]
     sketch = RMinHash(SLOTS, _SEED)
-    sketch.update(shingles)
-    return base64.b64encode(array("H", [value % _EMPTY for value in sketch.digest()]).tobytes()).decode("ascii")
+    try:
+        sketch.update(shingles)
+    except UnicodeEncodeError:  # a lone surrogate (never in folded text): hashed as its bytes
+        sketch = RMinHash(SLOTS, _SEED)
+        sketch.update([shingle.encode("utf-8", "surrogatepass") for shingle in shingles])
+    return array("H", [value % _EMPTY for value in sketch.digest()]).tobytes()
 
 
-def _python_signature(folded: str) -> str:
+def _python_signature(words: list[str]) -> bytes:
     """One permutation, 64 slots: each shingle's hash picks a slot by its low bits,
     and a slot keeps the smallest hash it got; 16 bits of each are kept. Every
     step runs at C speed once the syllables are known.
     """
-    hashes = sorted(_shingle_hashes(folded), reverse=True)
+    hashes = sorted(_shingle_hashes(words), reverse=True)
     # Built from the largest down, the dict keeps each slot's smallest hash.
     smallest = dict(zip(map(int.__and__, hashes, repeat(SLOTS - 1)), hashes))
-    slots = array("H", [(smallest[s] >> 6) & 0xFFFF if s in smallest else _EMPTY for s in range(SLOTS)])
-    return base64.b64encode(slots.tobytes()).decode("ascii")
+    return array("H", [(smallest[s] >> 6) & 0xFFFF if s in smallest else _EMPTY for s in range(SLOTS)]).tobytes()
 
 
-def _slots(sig: str) -> array:
-    slots = array("H")
-    slots.frombytes(base64.b64decode(sig))
-    return slots
+_BAND_BYTES = 2 * ROWS
+# A band's 16 bytes are hashed to 5 in its term, 8 characters: among a million
+# articles about four pairs share a band term by chance (candidates that their
+# signatures then tell apart).
+_BAND_TERM_BYTES = 5
 
 
-def band_terms(sig: str, url: str | None) -> list[str]:
+def band_terms(sig: bytes, url: str | None) -> list[str]:
     """The terms an article is found by when its copies are looked for: one per band
-    of its signature (its 16 bytes hashed to 8), and its address.
+    of its signature (the band's number, and its 16 bytes hashed to 5 in base64), and
+    its address.
 
-    Nearly every band term is in one article only: at 20,000 articles the terms
-    of the whole 16 bytes took 5.2 MiB of the term dictionary, 8% of the index."""
-    slots = _slots(sig).tobytes()
-    width = 2 * ROWS
-    terms = [f"b{n}:{hashlib.blake2b(slots[n * width:(n + 1) * width], digest_size=8).hexdigest()}"
-             for n in range(BANDS)]
+    Nearly every band term is in one article only, an entry of its own in the term
+    dictionary: at 20,000 articles the band terms weighed 5.2 MiB of the term
+    dictionary (8% of the index) as the 16 bytes in hex, 3.4 MiB of the index as 8
+    bytes in hex, 2.5 MiB as 5 bytes in base64 (bench/sources.py --sizes)."""
+    terms = [f"{n}{_band_hash(sig[n * _BAND_BYTES:(n + 1) * _BAND_BYTES])}" for n in range(BANDS)]
     if url:
         terms.append("u:" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:20])
     return terms
 
 
+def _band_hash(band: bytes) -> str:
+    digest = hashlib.blake2b(band, digest_size=_BAND_TERM_BYTES).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
 def jaccard(first: str, second: str) -> float:
     """The exact Jaccard similarity of two texts' shingles (folded syllables)."""
-    a, b = set(_shingle_hashes(first)), set(_shingle_hashes(second))
+    a, b = set(_shingle_hashes(first.split())), set(_shingle_hashes(second.split()))
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-def similarity(a: str, b: str) -> float:
+def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two signatures' texts."""
-    first, second = _slots(a), _slots(b)
+    first, second = array("H", a), array("H", b)
+    if _EMPTY not in first and _EMPTY not in second:  # always with rensa
+        return sum(map(eq, first, second)) / SLOTS
     filled = [(x, y) for x, y in zip(first, second) if x != _EMPTY or y != _EMPTY]
     if not filled:
         return 1.0 if a == b else 0.0
     return sum(x == y for x, y in filled) / len(filled)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per article read: 537 bytes with its strings, 708 with a __dict__
 class Member:
     """What deciding copies needs of one article."""
 
@@ -155,17 +188,23 @@ class Member:
     url: str | None
     length: int  # characters of its cleaned text
     date_num: int  # dates.date_number; 0 = unknown
-    signature: str
+    signature: bytes  # words_signature
 
 
-def member_from_record(record: dict) -> Member:
-    """A Member from an article's stored record (updater.FileReader writes them)."""
+def member_from_record(record: dict, sig: bytes | None = None) -> Member:
+    """A Member from an article's record (reading.FileReader makes them, the index
+    stores them): with its signature when the reader just made it, else made again
+    from the text (about 0.25 ms)."""
     published = record.get("date")
+    if sig is None:
+        from .analysis import folded_text  # only an index writer gets here: not loaded to search
+
+        sig = signature(folded_text(record["title"], record["body"]))
     return Member(
         id=record["id"], path=record["path"], source=record["source"], url=record.get("url"),
         length=len(record["title"]) + len(record["body"]),
         date_num=dates.date_number(date.fromisoformat(published) if published else None),
-        signature=record["signature"],
+        signature=sig,
     )
 
 
@@ -229,11 +268,20 @@ def kept_first(entries: list[CopyEntry]) -> list[CopyEntry]:
 
 def join_candidates(members: list[Member], groups: Groups, text_of: Callable[[str], str] | None = None) -> None:
     """Join every two of members that are copies, looking only at those that share a
-    band or an address."""
-    first_with: dict[str, int] = {}
-    for number, member in enumerate(members):
-        for term in band_terms(member.signature, member.url):
-            other = first_with.setdefault(term, number)
+    band or an address: each is compared with the first member that had it.
+
+    One band at a time, by the band's bytes: measured on 5,000 articles, 105 bytes
+    an article at the peak and 15 µs, where the nine band terms of every article
+    in one dict took 763 bytes and 56 µs (0.7 GiB more at a million articles)."""
+    keys = [lambda m, start=n * _BAND_BYTES: m.signature[start:start + _BAND_BYTES] for n in range(BANDS)]
+    keys.append(lambda m: m.url or None)
+    for key in keys:
+        first_with: dict = {}
+        for number, member in enumerate(members):
+            value = key(member)
+            if value is None:  # no address
+                continue
+            other = first_with.setdefault(value, number)
             if other != number and are_copies(members[other], member, text_of):
                 groups.join(members[other].id, member.id)
 
@@ -280,12 +328,11 @@ class FoldedTexts:
 
     def __call__(self, article_id: str) -> str:
         if article_id not in self.known:
-            from .analysis import article_terms  # only an index writer gets here: not loaded to search
+            from .analysis import folded_text  # only an index writer gets here: not loaded to search
 
             self.reader = self.reader or self.open_reader()
             record = self.reader.article(article_id)
-            terms = article_terms(record["title"], record["body"], record["body"].split("\n", 1)[0])
-            self.known[article_id] = f"{terms['title']} {terms['body']}"
+            self.known[article_id] = folded_text(record["title"], record["body"])
         return self.known[article_id]
 
 
@@ -305,7 +352,9 @@ def regroup(previous: CopyGroups | None, touched: set[str], fresh: list[Member],
     entries: dict[str, CopyEntry] = {}
     if previous is None and reader is not None:
         # Only lbsearch's own: another program's writer may have added documents.
-        fresh = [member_from_record(r) for r in reader.records() if "signature" in r]
+        # Each signature is made again from the stored text: 38 s at 100,000 articles,
+        # where reading stored signatures took 7 s; only a lost copies.json comes here.
+        fresh = [member_from_record(r) for r in reader.records() if "source" in r]
     elif previous is not None and reader is not None:
         for group in previous.groups:
             kept = [e for e in group if e.source not in touched]

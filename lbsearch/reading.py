@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import copies, corpus, engines
-from .analysis import article_terms
+from .analysis import analyse
 from .engines import Engine
 from .engines.common import PreparedArticle
 from .extract import SkipFile, article_id_for, load_file
@@ -81,30 +81,35 @@ class FileReader:
                 "source": source,
                 "line": article.line,
             }
-            ready = prepare(record, fingerprint, item.folder)
+            ready, member = _prepared(record, fingerprint, item.folder)
             prepared.append(ready)
-            outcome.members.append(copies.member_from_record(ready.record))
+            outcome.members.append(member)
         return outcome, prepared
 
 
 def prepare(record: dict, fingerprint: str, collection: str) -> PreparedArticle:
     """An article as the engines index it, from the record search reads back (as a file
-    gave it, or as the index stored it: with its copies signature then)."""
-    terms = article_terms(record["title"], record["body"], record["body"].split("\n", 1)[0])
-    if "signature" not in record:
-        record = {**record, "signature": copies.signature(f"{terms['title']} {terms['body']}")}
-    member = copies.member_from_record(record)
-    return PreparedArticle(
+    gave it, or as the index stored it)."""
+    return _prepared(record, fingerprint, collection)[0]
+
+
+def _prepared(record: dict, fingerprint: str, collection: str) -> tuple[PreparedArticle, copies.Member]:
+    analysis = analyse(record["title"], record["body"], record["body"].split("\n", 1)[0])
+    # The signature is made from the pairs the analysis made, and stays out of the
+    # stored record: copies.member_from_record makes it again where it is needed.
+    member = copies.member_from_record(record, copies.words_signature(analysis.words, analysis.pairs))
+    article = PreparedArticle(
         key=record["key"],
         source=record["source"],
         fingerprint=fingerprint,
         record=record,
         date_num=member.date_num,
         district_keys=[district_key(n) for n in record["districts"]],
-        terms=terms,
+        terms=analysis.terms,
         band_terms=copies.band_terms(member.signature, member.url),
         collection=collection,
     )
+    return article, member
 
 
 Read = tuple[Outcome, list[PreparedArticle]]
