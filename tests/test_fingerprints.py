@@ -283,13 +283,18 @@ def no_entry_read(monkeypatch):
     monkeypatch.setattr(fingerprints.Saved, "entries", unread)
 
 
+def counts_reading_no_entry(monkeypatch, corpus, ix, **options):
+    """counts() of an update that must not read a page of the store."""
+    with monkeypatch.context() as patch:
+        no_entry_read(patch)
+        return counts(update_index(corpus, ix, **options))
+
+
 def test_a_run_with_nothing_changed_reads_no_entry_and_every_change_is_found(seeds, tmp_path, monkeypatch):
     ix = tmp_path / "ix"
     update_index(seeds, ix)
     assert len(fingerprints.open_saved(ix, engines.load(lbindex.recorded_engine(ix)).generation(ix)).pages) == 2
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix)) == (0, 0, 0, 5, 0)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix) == (0, 0, 0, 5, 0)
     page = seeds / "003_b5d277c22c92321f.txt"
     page.write_text(page.read_text("utf-8").replace("Nghệ An", "Quảng Ninh"), "utf-8")
     settle(seeds)
@@ -303,9 +308,7 @@ def test_a_run_with_nothing_changed_reads_no_entry_and_every_change_is_found(see
     settle(seeds)
     assert counts(update_index(seeds, ix)) == (1, 0, 1, 4, 0)
     assert in_step(ix, seeds)
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix)) == (0, 0, 0, 5, 0)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix) == (0, 0, 0, 5, 0)
 
 
 def test_a_file_with_no_article_is_read_at_every_run_and_found_once_it_has_one(seeds, tmp_path, monkeypatch):
@@ -314,17 +317,13 @@ def test_a_file_with_no_article_is_read_at_every_run_and_found_once_it_has_one(s
     settle(seeds)
     update_index(seeds, ix)
     warnings = []
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix, on_warning=warnings.append)) == (0, 0, 0, 5, 1)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix, on_warning=warnings.append) == (0, 0, 0, 5, 1)
     assert [w for w in warnings if "empty.txt" in w]  # told again, as on every run
     shutil.copy(SEEDS / "004_c22b981af91ee202.txt", seeds / "empty.txt")
     settle(seeds)
     assert counts(update_index(seeds, ix)) == (1, 0, 0, 5, 0)
     assert in_step(ix, seeds)
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix)) == (0, 0, 0, 6, 0)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix) == (0, 0, 0, 6, 0)
     (seeds / "empty.txt").write_bytes(b"")  # and back: its article goes
     settle(seeds)
     assert counts(update_index(seeds, ix)) == (0, 0, 1, 5, 1)
@@ -332,9 +331,7 @@ def test_a_file_with_no_article_is_read_at_every_run_and_found_once_it_has_one(s
     (seeds / "empty.txt").unlink()  # a file that gave no article goes: the store forgets it
     assert counts(update_index(seeds, ix)) == (0, 0, 0, 5, 0)
     assert in_step(ix, seeds)
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix)) == (0, 0, 0, 5, 0)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix) == (0, 0, 0, 5, 0)
 
 
 def test_an_index_of_an_earlier_version_keeps_its_fingerprints(seeds, tmp_path, monkeypatch):
@@ -354,9 +351,7 @@ def test_an_index_of_an_earlier_version_keeps_its_fingerprints(seeds, tmp_path, 
         assert counts(update_index(seeds, ix)) == (0, 1, 0, 4, 0)
     assert not (ix / "fingerprints.json").exists()
     assert in_step(ix, seeds)
-    with monkeypatch.context() as patch:
-        no_entry_read(patch)
-        assert counts(update_index(seeds, ix)) == (0, 0, 0, 5, 0)
+    assert counts_reading_no_entry(monkeypatch, seeds, ix) == (0, 0, 0, 5, 0)
 
 
 def test_a_damaged_store_has_the_index_asked(seeds, tmp_path):

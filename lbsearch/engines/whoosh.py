@@ -471,7 +471,8 @@ class Reader:
                       for score, docnum in page],
             )
 
-    def _window(self, searcher, plan: SearchPlan, matches, tier_of, order) -> list[tuple[float, int]]:
+    @staticmethod
+    def _window(searcher, plan: SearchPlan, matches, tier_of, order) -> list[tuple[float, int]]:
         """The first phase's window (plan.py): of each tier the page reaches, its best
         plan.rescored matches, in the order."""
         tiers: dict[int, list[tuple[float, int]]] = {}
@@ -479,7 +480,7 @@ class Reader:
             tiers.setdefault(tier_of(match[1]), []).append(match)
         window: list[tuple[float, int]] = []
         for tier in sorted(tiers):
-            window += self._best(searcher, tiers[tier], plan.rescored, order)
+            window += Reader._best(searcher, tiers[tier], plan.rescored, order)
             if len(window) >= plan.limit:
                 break
         return window
