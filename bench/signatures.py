@@ -35,7 +35,7 @@ from operator import and_
 from pathlib import Path
 
 from lbsearch import copies
-from lbsearch.analysis import analyse, article_terms
+from lbsearch.analysis import analyse
 from lbsearch.extract import load_file
 
 from .generate import generate
@@ -75,8 +75,7 @@ def articles(paths: list[Path]) -> list[tuple[str, str]]:
 
 
 def folded(title: str, body: str) -> str:
-    terms = article_terms(title, body, body.split("\n", 1)[0])
-    return f"{terms['title']} {terms['body']}"
+    return " ".join(analyse(title, body, body.split("\n", 1)[0]).words)
 
 
 def cpu_per_article(function, texts: list[str], passes: int = 7) -> tuple[float, float]:

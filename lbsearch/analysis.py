@@ -7,7 +7,12 @@ Both engines index these strings split on spaces and nothing else, so they see
 the same terms at the same positions; the query plan (plan.py) asks for terms
 in the same forms. Fields:
 
-- ``title``, ``body``: folded syllables, abbreviations expanded (positions: phrases)
+- ``text``: folded syllables, abbreviations expanded, of the headline, then
+  HEADLINE_END, then the body (positions: phrases). Every clause is matched here,
+  by one query: a phrase query skips to the articles other clauses leave, where
+  "in the headline OR in the body" as two queries reads every match's positions.
+  No phrase runs across HEADLINE_END, as none ran across two fields.
+- ``title``: the same for the headline alone (its weight, the headline tiers)
 - ``lead``: folded syllables of the opening paragraph (ranking only)
 - ``pairs``: each folded syllable joined to the next one, headline then body
 - ``exact``: lower-case syllables with their accents and one tone placement, and
@@ -29,6 +34,7 @@ PAIR_JOINER = "_"
 # so such a word in a query simply matches nothing, on every engine.
 MAX_TERM_CHARS = 40
 TITLE_LENGTH = "title_length"
+HEADLINE_END = "|"  # a token no query can hold: folded syllables are letters
 
 
 def pair_term(first: str, second: str) -> str:
@@ -144,7 +150,7 @@ def analyse(title: str, body: str, lead: str) -> Analysis:
     title_exact_words = _tokens(headline.exact, headline.one_each)
     terms = {
         "title": " ".join(headline.folded),
-        "body": " ".join(text.folded),
+        "text": f"{' '.join(headline.folded)} {HEADLINE_END} {' '.join(text.folded)}",
         "lead": " ".join(opening.folded),
         "pairs": " ".join(pairs),
         "exact": _words_and_pairs(title_exact_words + _tokens(text.exact, text.one_each)),

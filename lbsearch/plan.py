@@ -11,8 +11,8 @@ leading - to exclude. Matching is on folded syllables, so accents,
 case, tone placement and Unicode form do not matter.
 
 Ranking: the matches fall into tiers, and a tier's articles all come before the
-next tier's (tiers()); within a tier they go by score: BM25 over title and body
-plus the boosts (boosts()). The tiers put a headline that is the query, or that
+next tier's (tiers()); within a tier they go by score: BM25 over headline and
+body, and over the headline again (MATCH_FIELDS), plus the boosts (boosts()). The tiers put a headline that is the query, or that
 holds it, first; with accents typed, the typed phrase with its accents, then
 the typed words with their accents anywhere.
 
@@ -39,11 +39,13 @@ from .text import SYLLABLE_RE, clean, exact, expanded_syllables, fold
 from .words import max_syllables, word_at_end, word_at_start
 
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
-TITLE_BOOST = 2.0  # a match in the headline
+TITLE_BOOST = 1.0  # a match in the headline, again: it is in the text field too
 LEAD_BOOST = 0.5  # a match in the opening paragraph, on top of the body match
 PAIR_BOOST = 2.0  # two typed syllables standing together, in order
 PHRASE_BOOST = 3.0  # three or more typed syllables standing together, in order
-MATCH_FIELDS = (("title", TITLE_BOOST), ("body", 1.0))  # where a clause matches, and its weight there
+# Where a clause matches (the first: headline and body, analysis.py), and where a
+# match adds its score again, times a weight (the headline).
+MATCH_FIELDS = (("text", 1.0), ("title", TITLE_BOOST))
 MAX_CLAUSES = 64
 # Matches the first phase keeps for the second (bench/relevance.py --window and
 # bench/__main__.py measure it: BENCHMARKS.md).
@@ -361,8 +363,9 @@ class SearchPlan:
     that an engine only translates it. A plan for counts (stats) may have no query:
     then it selects by its filters alone.
 
-    Matching: every group of the query, each clause in any of fields (with the
-    field's weight in the score), none of the excluded. Ranking: tiers first (an
+    Matching: every group of the query, each clause in the first of fields,
+    none of the excluded; a clause's score is its BM25 in each of fields where it
+    matches, times the field's weight. Ranking: tiers first (an
     article in an earlier tier before every article of a later one), then the
     score, then the article's key: order_key() is the whole order. By relevance
     the score has two phases. The first orders the matches by order_key of the

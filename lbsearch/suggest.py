@@ -95,7 +95,7 @@ def _options(words: _Vocabulary, folded: str, accented: str, query_accented: boo
 
 
 def _known(reader: Reader, folded: str) -> bool:
-    return bool(reader.doc_frequency("body", folded) or reader.doc_frequency("title", folded))
+    return bool(reader.doc_frequency("text", folded))
 
 
 class _Attempt:
@@ -278,7 +278,7 @@ class _Vocabulary:
 
     def starting(self, letter: str) -> list[tuple[str, int]]:
         if letter not in self.letters:
-            self.letters[letter] = self.reader.terms_with_prefix("body", letter)
+            self.letters[letter] = self.reader.terms_with_prefix("text", letter)
         return self.letters[letter]
 
 

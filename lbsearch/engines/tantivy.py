@@ -61,8 +61,8 @@ def _schema() -> tantivy.Schema:
     # A column too: which kept copies match is read from it, not from the stored records.
     builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field("record", stored=True)  # JSON of the stored article
+    builder.add_text_field("text", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
-    builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
     builder.add_text_field("lead", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("pairs", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("exact", tokenizer_name="whitespace", index_option="basic")
@@ -304,6 +304,9 @@ def _filter(query: tantivy.Query) -> tantivy.Query:
 
 
 def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> tantivy.Query:
+    """The clause in the first field, scored there and in each other where it is too.
+    The other fields are optional: tantivy looks for them only in the first one's
+    matches, so the clause skips as its first field's query does."""
     def one(field: str, weight: float) -> tantivy.Query:
         if len(clause.syllables) == 1:
             query = _term(field, clause.syllables[0])
@@ -311,16 +314,21 @@ def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> tant
             query = tantivy.Query.phrase_query(SCHEMA, field, list(clause.syllables))
         return query if weight == 1.0 else tantivy.Query.boost_query(query, weight)
 
-    return _any([one(field, weight) for field, weight in fields])
+    (first, weight), *others = fields
+    if not others:
+        return one(first, weight)
+    return tantivy.Query.boolean_query([(_MUST, one(first, weight)), *((_SHOULD, one(*f)) for f in others)])
 
 
-def _matching(plan: SearchPlan) -> tantivy.Query:
-    """The plan's query, scored by BM25 in its fields; every article without a query."""
+def _matching(plan: SearchPlan, scored: bool = True) -> tantivy.Query:
+    """The plan's query, scored by BM25 in its fields; every article without a query.
+    Unscored (a count, a filter), each clause is only its first field's query."""
     parsed = plan.query
     if parsed is None:
         return tantivy.Query.all_query()
-    clauses = [(_MUST, _any([_clause_query(c, plan.fields) for c in group])) for group in parsed.groups]
-    clauses += [(_MUST_NOT, _clause_query(c, plan.fields)) for c in parsed.excluded]
+    fields = plan.fields if scored else plan.fields[:1]
+    clauses = [(_MUST, _any([_clause_query(c, fields) for c in group])) for group in parsed.groups]
+    clauses += [(_MUST_NOT, _clause_query(c, plan.fields[:1])) for c in parsed.excluded]
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
@@ -387,7 +395,7 @@ class Reader:
 
     def count(self, plan: SearchPlan) -> int:
         # Counted without the ranking terms: scoring every match again would double the time.
-        return self._count(self._filtered(plan, _filter(_matching(plan))))
+        return self._count(self._filtered(plan, _filter(_matching(plan, scored=False))))
 
     def search(self, plan: SearchPlan) -> Ranked:
         if plan.sort != "relevance":
@@ -501,7 +509,7 @@ class Reader:
             "districts": {"terms": {"field": "districts", "size": 1000}},
             "collections": {"terms": {"field": "collection", "size": 1000}},
         }
-        counts = self.searcher.aggregate(self._filtered(plan, _filter(_matching(plan))), aggregations)
+        counts = self.searcher.aggregate(self._filtered(plan, _filter(_matching(plan, scored=False))), aggregations)
         per_day = {int(b["key"]): b["doc_count"] for b in counts["days"]["buckets"]}
         per_district = {b["key"]: b["doc_count"] for b in counts["districts"]["buckets"]}
         per_collection = {b["key"]: b["doc_count"] for b in counts["collections"]["buckets"]}
@@ -512,7 +520,7 @@ class Reader:
 
     def matching_ids(self, plan: SearchPlan, ids: list[str]) -> set[str]:
         these = _filter(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-        query = self._filtered(plan, _all([_filter(_matching(plan)), these]))
+        query = self._filtered(plan, _all([_filter(_matching(plan, scored=False)), these]))
         # A terms count over the id column: 4 ms for 5,000 kept copies at 25,000 articles,
         # where reading the matches ordered by id took 85 ms.
         counts = self.searcher.aggregate(query, {"ids": {"terms": {"field": "id", "size": len(ids)}}})

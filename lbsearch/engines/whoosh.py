@@ -116,8 +116,8 @@ def make_schema() -> Schema:
         id=ID(stored=True),
         record=STORED,
         lengths=STORED,  # exact token count of each scored field: see _SegmentWriter.add_reader
+        text=TEXT(analyzer=terms),
         title=TEXT(analyzer=terms),
-        body=TEXT(analyzer=terms),
         lead=TEXT(analyzer=terms, phrase=False),
         pairs=TEXT(analyzer=terms, phrase=False),
         # scorable only so that it has a length column: Whoosh checks the disk for a
@@ -224,7 +224,7 @@ class _FieldLengths:
         self._reader.close()
 
 
-_SCORED_FIELDS = ("title", "body", "lead", "pairs", "exact", "title_exact")
+_SCORED_FIELDS = ("text", "title", "lead", "pairs", "exact", "title_exact")
 
 
 def _fields(prepared: PreparedArticle) -> dict:
@@ -361,9 +361,16 @@ def open_reader(index_dir: Path) -> "Reader":
 
 
 def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> wq.Query:
-    if len(clause.syllables) == 1:
-        return wq.Or([wq.Term(field, clause.syllables[0], boost=weight) for field, weight in fields])
-    return wq.Or([wq.Phrase(field, list(clause.syllables), boost=weight) for field, weight in fields])
+    """The clause in the first field, scored there and in each other where it is too."""
+    def one(field: str, weight: float) -> wq.Query:
+        if len(clause.syllables) == 1:
+            return wq.Term(field, clause.syllables[0], boost=weight)
+        return wq.Phrase(field, list(clause.syllables), boost=weight)
+
+    (first, weight), *others = fields
+    if not others:
+        return one(first, weight)
+    return wq.AndMaybe(one(first, weight), wq.Or([one(*f) for f in others]))
 
 
 def _matching(plan: SearchPlan) -> wq.Query:
@@ -375,7 +382,7 @@ def _matching(plan: SearchPlan) -> wq.Query:
     if parsed.excluded:
         # Not AndNot: Whoosh 2.7.4's returned an article its excluded query matches
         # ("cang NOT hoi" on the seeds found one that has "hội").
-        return wq.And([positive, wq.Not(wq.Or([_clause_query(c, plan.fields) for c in parsed.excluded]))])
+        return wq.And([positive, wq.Not(wq.Or([_clause_query(c, plan.fields[:1]) for c in parsed.excluded]))])
     return positive
 
 
