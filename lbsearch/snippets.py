@@ -5,8 +5,11 @@ Pure functions of the text and the query's clauses (plan.py); no index.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from .plan import Clause
-from .text import expanded_syllables, fold
+from .text import abbreviations, expanded_syllables, fold, folded_finder, folds_by_table, syllable_pattern
 
 SNIPPET_CHARS = 220
 SNIPPET_LEAD_CHARS = 60  # context kept before the first match
@@ -15,13 +18,54 @@ SNIPPET_LEAD_CHARS = 60  # context kept before the first match
 def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list[int]]:
     """Character spans in text where a clause matches after folding (abbreviations
     expanded, so "LĐLĐ" is a match for "Liên đoàn Lao động"), and which clause each is."""
-    words = expanded_syllables(text)
-    folded = [fold(w) for w, _, _ in words]
     by_first: dict[str, list[int]] = {}  # most words start no clause: one lookup each
     for number, clause in enumerate(clauses):
         by_first.setdefault(clause.syllables[0], []).append(number)
     spans: list[list[int]] = []
     owners: list[int] = []
+    regions = _regions(text, clauses, by_first)
+    if regions is None:
+        _scan(expanded_syllables(text), 0, clauses, by_first, spans, owners)
+    for start, end in regions or ():
+        _scan(expanded_syllables(text[start:end]), start, clauses, by_first, spans, owners)
+    return spans, owners
+
+
+def _regions(text: str, clauses: list[Clause], by_first: dict[str, list[int]]) -> list[tuple[int, int]] | None:
+    """The stretches of text where a clause can match, found in one scan: from each
+    syllable that starts a clause (or an abbreviation holding such a word) to the
+    end of the longest clause's worth of syllables after it, overlapping ones
+    joined. Most of an article lies outside them and is never split into
+    syllables. None when text needs the syllable-by-syllable path (folds_by_table)."""
+    finder = _finder(frozenset(by_first)) if folds_by_table(text) else None
+    if finder is None:
+        return None
+    reach = max(len(c.syllables) for c in clauses)
+    regions: list[tuple[int, int]] = []
+    syllable = syllable_pattern(text)
+    for found in finder.finditer(text):
+        end = found.end()
+        for _, following in zip(range(reach - 1), syllable.finditer(text, end)):
+            end = following.end()
+        if regions and found.start() <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(end, regions[-1][1]))
+        else:
+            regions.append((found.start(), end))
+    return regions
+
+
+@lru_cache(maxsize=64)
+def _finder(firsts: frozenset[str]) -> re.Pattern[str] | None:
+    """Finds the syllables that start a clause, and the abbreviations holding one."""
+    held = {short for short, words in abbreviations().items() if firsts & {fold(w) for w in words}}
+    return folded_finder(firsts | held)
+
+
+def _scan(words: tuple[tuple[str, int, int], ...], shift: int, clauses: list[Clause],
+          by_first: dict[str, list[int]], spans: list[list[int]], owners: list[int]) -> None:
+    """Adds to spans and owners each clause matched in words, left to right, offsets
+    moved by shift."""
+    folded = [fold(w) for w, _, _ in words]
     i = 0
     while i < len(words):
         matched = 0
@@ -31,7 +75,7 @@ def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list
             if n > matched and tuple(folded[i : i + n]) == syllables:
                 matched, owner = n, number
         if matched:
-            start, end = words[i][1], words[i + matched - 1][2]
+            start, end = words[i][1] + shift, words[i + matched - 1][2] + shift
             if spans and start < spans[-1][1]:  # inside an abbreviation already marked
                 spans[-1][1] = max(spans[-1][1], end)
             else:
@@ -40,7 +84,6 @@ def match_spans(text: str, clauses: list[Clause]) -> tuple[list[list[int]], list
             i += matched
         else:
             i += 1
-    return spans, owners
 
 
 def make_snippet(body: str, clauses: list[Clause]) -> tuple[str, list[list[int]]]:

@@ -17,7 +17,8 @@ from lbsearch.errors import IndexBusy
 from lbsearch.updater import update_index
 from lbsearch.plan import parse_query
 from lbsearch.query import QueryError, SearchOptions, search
-from lbsearch.snippets import make_snippet
+from lbsearch.snippets import make_snippet, match_spans, with_whole_query
+from lbsearch.text import clean, expanded_syllables, fold
 
 from .conftest import SEED_FILES, SEEDS, seed_copies, stray_files, write_lock_is_free
 
@@ -138,6 +139,43 @@ def test_snippet_offsets_stay_inside_the_snippet(body, query):
     snippet, spans = make_snippet(body, clauses)
     for start, end in spans:
         assert 0 <= start < end <= len(snippet)
+
+
+_WORDS = ["Liên", "đoàn", "LĐLĐ", "lao", "Động", "ĐỘNG", "dong", "QUY", "chế", "Chê", "phối", "hợp", "huyện",
+          "UBND", "nhân", "dân", "x\u0301", "ﬁ", "İ", "2022", "quý", "Quy2022"]
+
+
+def _syllable_by_syllable(text, clauses):
+    """Where each clause stands in text, read one folded syllable at a time (abbreviations
+    expanded), the longest first, left to right: what a highlight is."""
+    words = expanded_syllables(text)
+    folded = [fold(w) for w, _, _ in words]
+    spans, i = [], 0
+    while i < len(words):
+        size = max((len(c.syllables) for c in clauses if tuple(folded[i:i + len(c.syllables)]) == c.syllables),
+                   default=0)
+        if size:
+            start, end = words[i][1], words[i + size - 1][2]
+            if spans and start < spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
+        i += size or 1
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from([" ", ", ", "-", "\n", "", "_"])), max_size=40),
+       st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4), st.booleans())
+def test_highlights_are_where_the_folded_syllables_match(pieces, typed, quoted):
+    """The spans found by one scan over the text are the ones reading it syllable by syllable finds."""
+    text = clean("".join(word + gap for word, gap in pieces))
+    query = " ".join(typed)
+    try:
+        clauses = with_whole_query(parse_query(f'"{query}"' if quoted else query).positive_clauses)
+    except QueryError:
+        return
+    assert match_spans(text, clauses)[0] == _syllable_by_syllable(text, clauses)
 
 
 def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):
