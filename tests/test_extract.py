@@ -222,3 +222,18 @@ def test_millions_of_lines_are_not_one_article():
     with pytest.raises(SkipFile, match="20,000 lines"):
         extract("Tiêu đề\n" + "Dòng ngắn.\n" * 1_000_000, "x", "x")
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("text, keys", [
+    ("Ở huyện Ba Vì và quận Ba Đình, lại Ba Vì", ["ba-vi", "ba-dinh"]),  # in order of first mention
+    ("ba vì, Ba Vĩ", []),  # a name is capitalised, with its own accents
+    ("Ba Vi", ["ba-vi"]),  # or with none
+    ("LĐLĐ LONG BIÊN họp", ["long-bien"]),
+    ("ỨNG HÒA và Ứng Hoà", ["ung-hoa"]),  # any tone placement
+    ("thị xã Hoàng Mai, tỉnh Nghệ An", []),  # another province's
+    ("xLong Biên, 2Long Biên, x\u0301Long Biên, Long  Biên", []),  # inside a word; not standing together
+])
+def test_districts_are_found_by_their_written_names(text, keys):
+    from lbsearch.places import find_districts
+
+    assert [d.key for d in find_districts(text)] == keys
