@@ -23,8 +23,6 @@ read) and answers questions about them (CopyGroups), and never touches files.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from array import array
 from dataclasses import dataclass
 from datetime import date
@@ -150,15 +148,19 @@ def band_terms(sig: bytes, url: str | None) -> list[str]:
     dictionary: at 20,000 articles the band terms weighed 5.2 MiB of the term
     dictionary (8% of the index) as the 16 bytes in hex, 3.4 MiB of the index as 8
     bytes in hex, 2.5 MiB as 5 bytes in base64 (bench/sources.py --sizes)."""
-    terms = [f"{n}{_band_hash(sig[n * _BAND_BYTES:(n + 1) * _BAND_BYTES])}" for n in range(BANDS)]
+    # Imported here, by an index writer: a search never makes band terms, and hashlib's
+    # import (OpenSSL's) cost every search 3 ms.
+    import hashlib
+    from base64 import urlsafe_b64encode
+
+    def band_hash(band: bytes) -> str:
+        digest = hashlib.blake2b(band, digest_size=_BAND_TERM_BYTES).digest()
+        return urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+    terms = [f"{n}{band_hash(sig[n * _BAND_BYTES:(n + 1) * _BAND_BYTES])}" for n in range(BANDS)]
     if url:
         terms.append("u:" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:20])
     return terms
-
-
-def _band_hash(band: bytes) -> str:
-    digest = hashlib.blake2b(band, digest_size=_BAND_TERM_BYTES).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def jaccard(first: str, second: str) -> float:

@@ -8,7 +8,6 @@ to today in English or Vietnamese, accents optional ("last month", "tháng trư�
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 
@@ -26,6 +25,12 @@ YEAR_RE = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 EARLIEST_YEAR = 1945
 LATEST_YEAR = 2100
+
+
+def _days_in(year: int, month: int) -> int:
+    """The number of days of a month (calendar.monthrange's, without importing calendar)."""
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (following - date(year, month, 1)).days
 
 
 def make_date(day: int, month: int, year: int) -> date | None:
@@ -136,7 +141,7 @@ def parse_user_date(text: str, today: date | None = None) -> tuple[date, date]:
             return date(year, 1, 1), date(year, 12, 31)
         if not 1 <= month <= 12:
             raise DateInputError(f"{text!r} is not a date: there is no month {month}")
-        last_day = calendar.monthrange(year, month)[1]
+        last_day = _days_in(year, month)
         if day is None:
             return date(year, month, 1), date(year, month, last_day)
         if not 1 <= day <= last_day:
@@ -186,7 +191,7 @@ def _units_before(today: date, unit: str, count: int) -> date:
     month_index = today.year * 12 + today.month - 1 - months_back
     year, month = divmod(month_index, 12)
     month += 1
-    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(today.day, _days_in(year, month)))
 
 
 def _period_holding(day: date, unit: str) -> tuple[date, date]:
@@ -197,7 +202,7 @@ def _period_holding(day: date, unit: str) -> tuple[date, date]:
         monday = day - timedelta(days=day.weekday())
         return monday, monday + timedelta(days=6)
     if unit == "month":
-        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        return day.replace(day=1), day.replace(day=_days_in(day.year, day.month))
     return date(day.year, 1, 1), date(day.year, 12, 31)
 
 

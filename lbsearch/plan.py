@@ -36,7 +36,6 @@ from datetime import date
 from . import dates
 from .analysis import TITLE_LENGTH, pair_term
 from .text import SYLLABLE_RE, clean, exact, expanded_syllables, fold
-from .words import max_syllables, word_at_end, word_at_start
 
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
 TITLE_BOOST = 1.0  # a match in the headline, again: it is in the text field too
@@ -297,6 +296,8 @@ def _merged(clauses: list[Clause]) -> Clause:
 
 def _join_word_before(parsed: ParsedQuery, run_start: int) -> None:
     """Before an OR: the last syllables typed one after another that make a word become one clause."""
+    from .words import max_syllables, word_at_end  # the word list, for OR alone: not loaded for other queries
+
     run = [group[0] for group in parsed.groups[run_start:]]
     if len(run) < 2:
         return
@@ -308,6 +309,8 @@ def _join_word_before(parsed: ParsedQuery, run_start: int) -> None:
 def _word_after(first: Clause, following: list[re.Match[str]]) -> tuple[Clause, int]:
     """After an OR: the first syllable typed with those after it that make a word, as one
     clause, and how many of the following matches it took."""
+    from .words import max_syllables, word_at_start
+
     run = [first]
     for match in following[:max_syllables() - 1]:
         word = match["word"]
