@@ -30,8 +30,9 @@ it there, 67% without: BENCHMARKS.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from . import dates
 from .analysis import TITLE_LENGTH, pair_term
@@ -57,8 +58,7 @@ class QueryError(ValueError):
     """A query that cannot be run; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class Clause:
+class Clause(NamedTuple):
     """One thing to match: a single syllable, or several that must stand together in order.
 
     syllables are folded and abbreviations expanded; exact holds the same syllables
@@ -71,8 +71,7 @@ class Clause:
     quoted: bool = False
 
 
-@dataclass(frozen=True)
-class Boost:
+class Boost(NamedTuple):
     """An optional part of the query that raises the score of the articles it matches.
 
     terms all must be in field for the boost to apply (one term, or every pair of a run).
@@ -85,8 +84,7 @@ class Boost:
     phase: int = 2  # 1: scored for every match; 2: only for the first phase's window
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     """One thing an article must have to be in a tier: every one of terms in field
     ("terms"), or terms standing together in this order in field ("phrase")."""
 
@@ -100,8 +98,7 @@ class Need:
 Condition = tuple[tuple[tuple[Need, ...], ...], ...]
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     """Articles meeting condition rank before every article that does not. The tiers
     of a query are nested: an article in a tier meets the conditions of all later ones."""
 
@@ -273,7 +270,7 @@ def parse_query(text: str) -> ParsedQuery:
             raise QueryError("the query only excludes terms; add a term to search for")
         raise QueryError("the query has no words to search for")
     if parsed.accented:  # accents are the query's: a bare syllable in it is typed with none
-        parsed.groups = [[replace(c, accented=True) for c in group] for group in parsed.groups]
+        parsed.groups = [[c._replace(accented=True) for c in group] for group in parsed.groups]
     return parsed
 
 
@@ -336,8 +333,7 @@ def _clause(text: str, quoted: bool = False) -> Clause | None:
     )
 
 
-@dataclass(frozen=True)
-class Filters:
+class Filters(NamedTuple):
     """What an article must be, besides matching: in a date range (inclusive date
     numbers, None for no upper bound; (0, 0) selects the undated), about any of
     some districts, and not one of the hidden copies."""
@@ -347,8 +343,7 @@ class Filters:
     hidden_ids: frozenset[str] = frozenset()  # copies of a story another article stands for
 
 
-@dataclass(frozen=True)
-class ScorePart:
+class ScorePart(NamedTuple):
     """One part of a score as --explain shows it: the matching clauses (no boosts), or
     the boosts of one kind."""
 
@@ -360,8 +355,7 @@ class ScorePart:
         return self.boosts[0].phase if self.boosts else 1
 
 
-@dataclass(frozen=True)
-class SearchPlan:
+class SearchPlan(NamedTuple):
     """A finished plan: everything an engine needs to run a search, decided here, so
     that an engine only translates it. A plan for counts (stats) may have no query:
     then it selects by its filters alone.
@@ -413,10 +407,10 @@ class SearchPlan:
         date; None without a date filter."""
         if not self.filters.date_range:
             return None
-        return replace(self, boosts=(), tiers=(), filters=replace(self.filters, date_range=(0, 0)))
+        return self._replace(boosts=(), tiers=(), filters=self.filters._replace(date_range=(0, 0)))
 
     def hiding(self, ids: frozenset[str]) -> SearchPlan:
-        return replace(self, filters=replace(self.filters, hidden_ids=ids))
+        return self._replace(filters=self.filters._replace(hidden_ids=ids))
 
     def score_parts(self) -> tuple[ScorePart, ...]:
         """The parts of the score --explain shows, in order: the match, then each kind of boost."""

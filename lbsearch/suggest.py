@@ -11,7 +11,7 @@ written, else its words unquoted.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import keys
 from .analysis import pair_term
@@ -125,7 +125,7 @@ class _Attempt:
                 continue
             self.seen.add(_shape(again))
             self.tries += 1
-            if self.reader.count(replace(make_plan(again), filters=self.filters)):
+            if self.reader.count(make_plan(again)._replace(filters=self.filters)):
                 return text
         return None
 
