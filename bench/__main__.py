@@ -3,6 +3,7 @@
     python -m bench --docs 20000 --whoosh-docs 2000       one size: the engines side by side
     python -m bench --docs 1000000                        growth: 100,000 / 300,000 / 1,000,000
     python -m bench --sizes 20000 50000 --work /tmp/g     growth at chosen sizes
+    python -m bench --searches INDEX                      the search figures on a built index
 
 One size: a column per engine (tantivy at --docs, Whoosh at --whoosh-docs, by
 default --docs up to 10,000) and plain tantivy on the tantivy corpus, then a
@@ -42,7 +43,7 @@ from lbsearch.text import SYLLABLE_RE, fold
 
 from .generate import generate
 from .growth import (MIX, Parts, Settings, growth, load, measure_lbsearch, measure_plain, print_table,
-                     print_took)
+                     print_took, searches)
 
 GROWTH_FROM = 1_000_000  # --docs 100000 stays the one-size table of the earlier BENCHMARKS runs
 WHOOSH_AT_MOST = 10_000  # Whoosh's default size in a one-size run: it is the pure-Python engine
@@ -107,7 +108,13 @@ def main() -> None:
     parser.add_argument("--command-rounds", type=int, default=None,
                         help="rounds of the mix as whole `lbsearch search` processes [growth: 2, one size: 1]")
     parser.add_argument("--work", type=Path, help="folder to keep the corpora and indexes in (reused by the next run)")
+    parser.add_argument("--searches", type=Path, metavar="INDEX",
+                        help="only the search rows of the growth table, on this index (built by --docs or --sizes)")
     args = parser.parse_args()
+    if args.searches:
+        settings = Settings(rounds=args.repeat, command_rounds=args.command_rounds or 2)
+        print_table({str(args.searches): searches(args.searches, "tantivy", settings)})
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="lbsearch-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     sizes = args.sizes or ([args.docs // 10, args.docs * 3 // 10, args.docs] if args.docs >= GROWTH_FROM else None)

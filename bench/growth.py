@@ -291,9 +291,6 @@ def measure_lbsearch(engine: str, corpus: Path, index_dir: Path, settings: Setti
     """Every figure for one engine on the articles in corpus (files named by
     bench.generate.file_name, numbered from 0). Searches are timed on the index as
     built, before the re-index figures change it."""
-    from lbsearch.index import open_index
-    from lbsearch.query import search
-
     measured, built_rows, sized, searched = Measured(), {}, {}, {}
     parts = measured.parts
     docs = sum(1 for name in os.listdir(corpus) if name.endswith(".txt"))
@@ -313,19 +310,7 @@ def measure_lbsearch(engine: str, corpus: Path, index_dir: Path, settings: Setti
     held = f" / {size / text_bytes:.2f}x" if text_bytes else ""
     sized["index size (x the files / x the text held)"] = f"{size_text(size)} ({size / files:.2f}x{held})"
 
-    ix = open_index(index_dir)
-    per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    for _ in range(settings.rounds):
-        for one in MIX:
-            options = one.options()
-            began = time.perf_counter()
-            search(ix, options)
-            per_kind[one.kind].append((time.perf_counter() - began) * 1000)
-    del ix
-    every = [value for values in per_kind.values() for value in values]
-    searched["query p50 / p95, in process"] = f"{percentile(every, .5):.1f} / {percentile(every, .95):.1f} ms"
-    for kind, values in per_kind.items():
-        searched[f"  {kind}: p50 / p95"] = f"{percentile(values, .5):.1f} / {percentile(values, .95):.1f} ms"
+    searched.update(in_process(index_dir, settings))
     started = lap(parts, f"{engine}: in-process queries", started)
     searched.update(_commands(engine, index_dir, settings))
     started = lap(parts, f"{engine}: whole commands", started)
@@ -336,6 +321,31 @@ def measure_lbsearch(engine: str, corpus: Path, index_dir: Path, settings: Setti
     lap(parts, f"{engine}: re-index", started)
     measured.rows = {**built_rows, **reindexed, **sized, **searched}
     return measured
+
+
+def in_process(index_dir: Path, settings: Settings) -> dict[str, str]:
+    """The mix's searches in this process, p50 / p95 of all and of each kind."""
+    from lbsearch.index import open_index
+    from lbsearch.query import search
+
+    ix = open_index(index_dir)
+    per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for _ in range(settings.rounds):
+        for one in MIX:
+            options = one.options()
+            began = time.perf_counter()
+            search(ix, options)
+            per_kind[one.kind].append((time.perf_counter() - began) * 1000)
+    every = [value for values in per_kind.values() for value in values]
+    rows = {"query p50 / p95, in process": f"{percentile(every, .5):.1f} / {percentile(every, .95):.1f} ms"}
+    for kind, values in per_kind.items():
+        rows[f"  {kind}: p50 / p95"] = f"{percentile(values, .5):.1f} / {percentile(values, .95):.1f} ms"
+    return rows
+
+
+def searches(index_dir: Path, engine: str, settings: Settings) -> dict[str, str]:
+    """The search figures of the growth table, on an index already built."""
+    return {**in_process(index_dir, settings), **_commands(engine, index_dir, settings)}
 
 
 def _reindex(corpus: Path, docs: int, index: list[str], undo: bool = True) -> dict[str, str]:
