@@ -19,10 +19,16 @@ in the same forms. Fields:
   each joined to the next one: only whether they are there (the accent tiers)
 - ``title_exact``: the same for the headline alone (the headline tiers)
 - ``title_length``: the headline's number of folded syllables, one token
+- ``phrases``: each abbreviation's expansion (text.abbreviations) that stands in
+  ``text``, written out or abbreviated, as one token ("lien_doan_lao_dong"): only
+  whether it is there. Counting the articles that hold one is then a term lookup,
+  where the phrase query checks positions in each of its matches (300 ms for
+  "LĐLĐ" at a million articles, 740,000 matches).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 
@@ -35,10 +41,26 @@ PAIR_JOINER = "_"
 MAX_TERM_CHARS = 40
 TITLE_LENGTH = "title_length"
 HEADLINE_END = "|"  # a token no query can hold: folded syllables are letters
+PHRASES = "phrases"
 
 
 def pair_term(first: str, second: str) -> str:
     return f"{first}{PAIR_JOINER}{second}"
+
+
+@lru_cache(maxsize=1)
+def _known_phrases() -> dict[str, str]:
+    """The folded expansion of each abbreviation of more than one word, syllables
+    joined by spaces, and its token in the phrases field."""
+    expansions = {" ".join(fold(w) for w in words) for words in abbreviations().values() if len(words) > 1}
+    return {phrase: phrase.replace(" ", PAIR_JOINER) for phrase in sorted(expansions)}
+
+
+def phrase_term(syllables: tuple[str, ...]) -> str | None:
+    """The phrases field's token for folded syllables standing together, when they are
+    an abbreviation's expansion: an article has the token exactly when its headline
+    or its body has them, in order."""
+    return _known_phrases().get(" ".join(syllables))
 
 
 # Every syllable an archive holds, analysed once per process: its folded and its
@@ -145,17 +167,22 @@ def analyse(title: str, body: str, lead: str) -> Analysis:
     else:
         text, opening = _analysed(body), _analysed(lead)
     title_words = _tokens(headline.folded, headline.one_each)
-    words = title_words + _tokens(text.folded, text.one_each)
+    body_words = _tokens(text.folded, text.one_each)
+    words = title_words + body_words
+    # Single spaces between tokens, so that a phrase is found in it as a substring.
+    text_tokens = f"{' '.join(title_words)} {HEADLINE_END} {' '.join(body_words)}"
+    padded = f" {text_tokens} "
     pairs = _pairs(words)
     title_exact_words = _tokens(headline.exact, headline.one_each)
     terms = {
         "title": " ".join(headline.folded),
-        "text": f"{' '.join(headline.folded)} {HEADLINE_END} {' '.join(text.folded)}",
+        "text": text_tokens,
         "lead": " ".join(opening.folded),
         "pairs": " ".join(pairs),
         "exact": _words_and_pairs(title_exact_words + _tokens(text.exact, text.one_each)),
         "title_exact": _words_and_pairs(title_exact_words),
         TITLE_LENGTH: str(len(title_words)),
+        PHRASES: " ".join(token for phrase, token in _known_phrases().items() if f" {phrase} " in padded),
     }
     return Analysis(terms, words, pairs)
 

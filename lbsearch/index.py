@@ -32,7 +32,7 @@ from .errors import IndexDamaged, IndexIncompatible, IndexMissing
 if TYPE_CHECKING:
     from .corpus import Collection
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 META_FILE = "lbsearch.json"
 COPIES_FILE = "copies.json"
 LOCK_FILE = "lbsearch.lock"

@@ -35,7 +35,7 @@ from datetime import date
 from typing import NamedTuple
 
 from . import dates
-from .analysis import TITLE_LENGTH, pair_term
+from .analysis import PHRASES, TITLE_LENGTH, pair_term, phrase_term
 from .text import SYLLABLE_RE, clean, exact, expanded_syllables, fold
 
 # Ranking weights, tuned with bench/relevance.py (see BENCHMARKS.md).
@@ -397,6 +397,14 @@ class SearchPlan(NamedTuple):
         if self.sort == "newest":
             return (-date_num, -score, key)  # 0, no date, sorts after every day
         return (date_num or NO_DATE, -score, key)
+
+    def lookup(self, clause: Clause) -> tuple[str, str] | None:
+        """A (field, term) holding exactly the articles where the clause matches in the
+        first of fields, for a clause of several syllables that is an abbreviation's
+        expansion: where nothing is scored (counts, filters), a lookup instead of a
+        phrase query. None for any other clause."""
+        term = phrase_term(clause.syllables) if len(clause.syllables) > 1 else None
+        return (PHRASES, term) if term else None
 
     def boosts_of(self, phase: int) -> tuple[Boost, ...]:
         """The boosts a phase adds to the score: the second's, to the first's score."""

@@ -18,7 +18,7 @@ from lbsearch.updater import update_index
 from lbsearch.plan import parse_query
 from lbsearch.query import QueryError, SearchOptions, search
 from lbsearch.snippets import make_snippet, match_spans, with_whole_query
-from lbsearch.text import clean, expanded_syllables, fold
+from lbsearch.text import abbreviations, clean, expanded_syllables, fold
 
 from .conftest import SEED_FILES, SEEDS, seed_copies, stray_files, write_lock_is_free
 
@@ -176,6 +176,24 @@ def test_highlights_are_where_the_folded_syllables_match(pieces, typed, quoted):
     except QueryError:
         return
     assert match_spans(text, clauses)[0] == _syllable_by_syllable(text, clauses)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS + ["NLĐ", "người", "LĐ", "Thủ", "đô", "###"]), max_size=12),
+       st.lists(st.sampled_from(_WORDS + ["NLĐ", "người", "LĐ", "Thủ", "đô", "###"]), max_size=30))
+def test_an_expansion_is_a_phrases_term_exactly_where_it_stands(headline, body):
+    """The phrases field (what counts a phrase that is an abbreviation's expansion)
+    holds a token exactly when the expansion's syllables stand together, in order,
+    in the headline or in the body."""
+    from lbsearch.analysis import PHRASES, analyse, phrase_term
+
+    title, text = clean(" ".join(headline)), clean(" ".join(body))
+    terms = analyse(title, text, text).terms[PHRASES].split()
+    folded = [[f for w, _, _ in expanded_syllables(part) if (f := fold(w)) and len(f) <= 40] for part in (title, text)]
+    for words in abbreviations().values():
+        phrase = tuple(fold(w) for w in words)
+        stands = any(tuple(part[i:i + len(phrase)]) == phrase for part in folded for i in range(len(part)))
+        assert (phrase_term(phrase) in terms) == (stands and len(phrase) > 1), phrase
 
 
 def test_a_second_indexer_waits_then_says_busy(corpus, tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,26 @@ def test_a_pasted_dash_is_text_not_an_exclusion(query, words):
     assert not parsed.excluded
     assert [s for c in parsed.positive_clauses for s in c.syllables] == words
     assert [c.syllables for c in parse_query("cong doan -hoi").excluded] == [("hoi",)]
+
+
+def test_an_abbreviations_expansion_is_counted_where_the_phrase_stands(make_index):
+    """A phrase that is an abbreviation's expansion is counted by a term the analysis
+    writes (no positions read), and ranked by the phrase itself: the two must select
+    the same articles, written out or abbreviated, in the headline or the body, never
+    across the headline's end."""
+    pages = {
+        "written": "Tin một\nHội nghị của Liên đoàn Lao động quận được tổ chức.",
+        "abbreviated": "LĐLĐ quận họp\nĐoàn viên công đoàn dự họp đông đủ hôm qua.",
+        "apart": "Tin Liên đoàn\nLao động thủ đô hôm nay có nhiều tin mới về đoàn viên.",
+        "junk between": "Tin ba\nĐại hội Liên ### đoàn Lao động phường được tổ chức.",
+        "scattered": "Tin bốn\nLao động ở liên khu, đoàn viên đông đủ hôm nay.",
+    }
+    for path in sorted(SEEDS.iterdir()):
+        pages[path.stem] = path.read_text("utf-8")
+    ix = make_index(pages)
+    for typed in ('"Liên đoàn Lao động"', "LĐLĐ", '"người lao động"', "NLĐ", '"công đoàn cơ sở"', "lao dong"):
+        result = search(ix, SearchOptions(typed, limit=100, all_copies=True))
+        assert result.total == len(result.hits), typed
+    found = {Path(hit.path).name for hit in search(ix, SearchOptions("LĐLĐ", limit=100, all_copies=True)).hits}
+    assert {"written.txt", "abbreviated.txt", "junk between.txt"} <= found
+    assert not found & {"apart.txt", "scattered.txt"}

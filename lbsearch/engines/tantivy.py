@@ -21,7 +21,7 @@ from pathlib import Path
 
 import tantivy
 
-from ..analysis import TITLE_LENGTH
+from ..analysis import PHRASES, TITLE_LENGTH
 from ..errors import IndexBusy, IndexProblem
 from ..plan import Boost, Clause, Condition, Need, ScorePart, SearchPlan
 from .common import Match, PreparedArticle, Ranked
@@ -68,6 +68,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("exact", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("title_exact", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field(TITLE_LENGTH, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(PHRASES, tokenizer_name="whitespace", index_option="basic")
     builder.add_unsigned_field("date_num", indexed=True, fast=True)
     builder.add_text_field("districts", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("collection", fast=True, tokenizer_name="raw", index_option="basic")
@@ -320,15 +321,22 @@ def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> tant
     return tantivy.Query.boolean_query([(_MUST, one(first, weight)), *((_SHOULD, one(*f)) for f in others)])
 
 
+def _clause_filter(plan: SearchPlan, clause: Clause) -> tantivy.Query:
+    """Where the clause matches, unscored: the plan's lookup term when it has one (no
+    positions read), else its first field's query."""
+    lookup = plan.lookup(clause)
+    return _term(*lookup) if lookup else _clause_query(clause, plan.fields[:1])
+
+
 def _matching(plan: SearchPlan, scored: bool = True) -> tantivy.Query:
     """The plan's query, scored by BM25 in its fields; every article without a query.
-    Unscored (a count, a filter), each clause is only its first field's query."""
+    Unscored (a count, a filter), each clause is _clause_filter."""
     parsed = plan.query
     if parsed is None:
         return tantivy.Query.all_query()
-    fields = plan.fields if scored else plan.fields[:1]
-    clauses = [(_MUST, _any([_clause_query(c, fields) for c in group])) for group in parsed.groups]
-    clauses += [(_MUST_NOT, _clause_query(c, plan.fields[:1])) for c in parsed.excluded]
+    clauses = [(_MUST, _any([_clause_query(c, plan.fields) if scored else _clause_filter(plan, c) for c in group]))
+               for group in parsed.groups]
+    clauses += [(_MUST_NOT, _clause_filter(plan, c)) for c in parsed.excluded]
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 

@@ -125,6 +125,7 @@ def make_schema() -> Schema:
         exact=FieldType(Existence(), terms, scorable=True),
         title_exact=FieldType(Existence(), terms, scorable=True),
         title_length=ID(),
+        phrases=KEYWORD(scorable=False),  # analysis.PHRASES
         date_num=NUMERIC(int, bits=32, signed=False, sortable=True),  # 20220520; 0 = unknown
         districts=KEYWORD(commas=True, scorable=False),  # folded keys: "long-bien"
         collection=ID(),  # the collection's folder
@@ -373,16 +374,25 @@ def _clause_query(clause: Clause, fields: tuple[tuple[str, float], ...]) -> wq.Q
     return wq.AndMaybe(one(first, weight), wq.Or([one(*f) for f in others]))
 
 
-def _matching(plan: SearchPlan) -> wq.Query:
-    """The plan's query, scored by BM25 in its fields; every article without a query."""
+def _clause_filter(plan: SearchPlan, clause: Clause) -> wq.Query:
+    """Where the clause matches, unscored: the plan's lookup term when it has one, else
+    its first field's query."""
+    lookup = plan.lookup(clause)
+    return wq.Term(*lookup) if lookup else _clause_query(clause, plan.fields[:1])
+
+
+def _matching(plan: SearchPlan, scored: bool = True) -> wq.Query:
+    """The plan's query, scored by BM25 in its fields; every article without a query.
+    Unscored (the articles it selects), each clause is _clause_filter."""
     parsed = plan.query
     if parsed is None:
         return wq.Every()
-    positive = wq.And([wq.Or([_clause_query(c, plan.fields) for c in group]) for group in parsed.groups])
+    positive = wq.And([wq.Or([_clause_query(c, plan.fields) if scored else _clause_filter(plan, c) for c in group])
+                       for group in parsed.groups])
     if parsed.excluded:
         # Not AndNot: Whoosh 2.7.4's returned an article its excluded query matches
         # ("cang NOT hoi" on the seeds found one that has "hội").
-        return wq.And([positive, wq.Not(wq.Or([_clause_query(c, plan.fields[:1]) for c in parsed.excluded]))])
+        return wq.And([positive, wq.Not(wq.Or([_clause_filter(plan, c) for c in parsed.excluded]))])
     return positive
 
 
@@ -435,7 +445,7 @@ class Reader:
 
     def _selected(self, searcher, plan: SearchPlan) -> set[int]:
         """The documents the plan's query and filters select."""
-        selected = _docs(searcher, _matching(plan)) - _hidden(searcher, plan)
+        selected = _docs(searcher, _matching(plan, scored=False)) - _hidden(searcher, plan)
         for query in _filter_queries(plan):
             selected &= _docs(searcher, query)
         return selected
