@@ -193,6 +193,7 @@ def folding_to(letter: str) -> str:
     """The letters that fold() turns into this ASCII letter, in both cases ("" for others)."""
     return _FOLDING_TO.get(letter, "")
 
+
 # A character that folds by other means than the table: a combining mark left by NFC,
 # or a letter or digit outside ASCII and Vietnamese (a dotted İ, a ligature, a
 # fullwidth letter). A text without one folds syllable by syllable as the table says.
