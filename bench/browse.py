@@ -177,19 +177,8 @@ def first_screens(index_dir: Path, runs: int,
     command was run. bytecode: Python keeps the modules it compiles (in a folder of its
     own, so that the checkout stays clean), and only the first run, not counted, compiles
     them; else PYTHONDONTWRITEBYTECODE=1."""
-    import typer
-
-    from lbsearch import cli
-
-    if "browse" in typer.main.get_command(cli.app).commands:
-        command = [sys.executable, "-m", "lbsearch", "browse", "quy che phoi hop", "--index", str(index_dir)]
-        what = "lbsearch browse"
-    else:  # until cli.py has the command: the same steps it takes
-        stand_in = ("import sys; from lbsearch import cli; from lbsearch import browse; "
-                    "o = cli._options(sys.argv[1], None, None, []); "
-                    "sys.exit(browse.run(cli._open_or_build(cli.Path(sys.argv[2]), cli.Path('seeds')), o))")
-        command = [sys.executable, "-c", stand_in, "quy che phoi hop", str(index_dir)]
-        what = "a stand-in for `lbsearch browse` (cli.py has no browse command yet)"
+    command = [sys.executable, "-m", "lbsearch", "browse", "quy che phoi hop", "--index", str(index_dir)]
+    what = "lbsearch browse"
     env = {k: v for k, v in os.environ.items()
            if k not in ("NO_COLOR", "COLUMNS", "LINES", "PYTHONPYCACHEPREFIX")}
     env["TERM"] = "xterm-256color"
