@@ -12,9 +12,10 @@ case, tone placement and Unicode form do not matter.
 
 Ranking: the matches fall into tiers, and a tier's articles all come before the
 next tier's (tiers()); within a tier they go by score: BM25 over headline and
-body, and over the headline again (MATCH_FIELDS), plus the boosts (boosts()). The tiers put a headline that is the query, or that
-holds it, first; with accents typed, the typed phrase with its accents, then
-the typed words with their accents anywhere.
+body, and over the headline again (MATCH_FIELDS), plus the boosts (boosts()).
+The tiers put a headline that is the query, or that holds it, first; with
+accents typed, the typed phrase with its accents, then the typed words with
+their accents anywhere.
 
 The score comes in two phases, as in Lucene's rescorer or Vespa's second phase:
 the first orders every match by tier, BM25 and the whole-phrase boost, and keeps
