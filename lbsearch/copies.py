@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from zlib import crc32
 
 from . import dates
+from .analysis import PAIR_JOINER, folded_text
 
 try:  # a compiled MinHash: a third of the time of the Python one (BENCHMARKS.md)
     from rensa import RMinHash
@@ -50,9 +51,6 @@ THRESHOLD = 0.9
 UNSURE_LOW, UNSURE_HIGH = 0.8, 0.98
 _EMPTY = 0xFFFF  # a slot no shingle fell into (texts under about 64 shingles)
 _SEED = 0x1b5  # rensa's permutations: a signature depends on it
-# A shingle's text for rensa: its four syllables joined as analysis.py joins a pair
-# (PAIR_JOINER), so that an article's shingles are made from the pairs it has.
-_JOINER = "_"
 # An index records this value and is rebuilt when it differs (index.py), so that
 # signatures and band terms of two kinds are never compared: rensa's signatures,
 # by its algorithm version (0.5 changed them), or Python's, whose tuple hashing is
@@ -108,10 +106,10 @@ def _rensa_signature(words: list[str], pairs: list[str] | None = None) -> bytes:
     of 370 syllables, where making them from the folded text took 64."""
     if len(words) >= SHINGLE:
         if pairs is None:
-            pairs = list(map(_JOINER.join, zip(words, islice(words, 1, None))))
-        shingles = list(map(_JOINER.join, zip(pairs, islice(pairs, 2, None))))
+            pairs = list(map(PAIR_JOINER.join, zip(words, islice(words, 1, None))))
+        shingles = list(map(PAIR_JOINER.join, zip(pairs, islice(pairs, 2, None))))
     else:
-        shingles = [_JOINER.join(words)]
+        shingles = [PAIR_JOINER.join(words)]
     sketch = RMinHash(SLOTS, _SEED)
     try:
         sketch.update(shingles)
@@ -199,8 +197,6 @@ def member_from_record(record: dict, sig: bytes | None = None) -> Member:
     from the text (about 0.25 ms)."""
     published = record.get("date")
     if sig is None:
-        from .analysis import folded_text  # only an index writer gets here: not loaded to search
-
         sig = signature(folded_text(record["title"], record["body"]))
     return Member(
         id=record["id"], path=record["path"], source=record["source"], url=record.get("url"),
@@ -330,8 +326,6 @@ class FoldedTexts:
 
     def __call__(self, article_id: str) -> str:
         if article_id not in self.known:
-            from .analysis import folded_text  # only an index writer gets here: not loaded to search
-
             self.reader = self.reader or self.open_reader()
             record = self.reader.article(article_id)
             self.known[article_id] = folded_text(record["title"], record["body"])
