@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lbsearch.index as lbindex
@@ -181,6 +181,7 @@ def test_highlights_are_where_the_folded_syllables_match(pieces, typed, quoted):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS + ["NLĐ", "người", "LĐ", "Thủ", "đô", "###"]), max_size=12),
        st.lists(st.sampled_from(_WORDS + ["NLĐ", "người", "LĐ", "Thủ", "đô", "###"]), max_size=30))
+@example(["Tin", "Liên", "đoàn"], ["Lao", "động", "họp"])  # across the headline's end: no phrase
 def test_an_expansion_is_a_phrases_term_exactly_where_it_stands(headline, body):
     """The phrases field (what counts a phrase that is an abbreviation's expansion)
     holds a token exactly when the expansion's syllables stand together, in order,
